@@ -1,0 +1,145 @@
+# cfc - one non-recursive GNU Makefile.
+#
+#   make            build libcf.a and cfc into build/ (installs missing deps as root)
+#   make check      build and run every test (unit + command line)
+#   make asan       the same tests under AddressSanitizer + UBSan (= SANITIZE=1 make check)
+#   make demo       run the whole pipeline on samples/
+#   make deps       install the Debian packages the project needs
+#   V=1             show the commands
+#
+# Library code lives in the component folders; files named cfc/main.c and
+# cfc/cmd_*.c are the thin command-line front end and are not part of libcf.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+PKGS := libsodium yaml-0.1 libpcre2-8 libarchive jansson
+TEST_PKGS := cmocka
+DEB_PACKAGES := build-essential pkg-config libsodium-dev libyaml-dev libpcre2-dev \
+	libcmocka-dev libarchive-dev libjansson-dev libzstd-dev zstd minisign yara \
+	python3 python3-jsonschema valgrind man-db
+
+VERSION := 0.1.0
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT ?= -O1
+else
+BUILD ?= build
+SAN_FLAGS :=
+OPT ?= -O2
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes
+# pkg-config is asked lazily (=), after `deps` may have installed things.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lyaml -lpcre2-8 -larchive -ljansson)
+TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ALL_CFLAGS = -std=c17 $(OPT) -g $(WARN) $(SAN_FLAGS) -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
+	-DCF_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+COMPONENTS := format cfc lint signing release sensor
+LIB_SRCS := $(filter-out cfc/main.c cfc/cmd_%.c,$(wildcard $(addsuffix /*.c,$(COMPONENTS))))
+CLI_SRCS := $(wildcard cfc/main.c cfc/cmd_*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+LIBCF := $(BUILD)/libcf.a
+CFC := $(BUILD)/cfc
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
+
+# --- dependencies -----------------------------------------------------------
+
+HAVE_DEPS := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && command -v minisign >/dev/null && echo yes)
+ifneq ($(HAVE_DEPS),yes)
+DEPS_PREREQ := deps
+endif
+
+.PHONY: deps
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "cfc: installing build dependencies with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null \
+		|| { echo "cfc: apt-get failed" >&2; exit 1; }; \
+	else \
+		missing=; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+		if [ -n "$$missing" ]; then \
+			echo "cfc: missing packages; run as root:" >&2; \
+			echo "  apt-get update && apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+# --- build ------------------------------------------------------------------
+
+.PHONY: all
+all: $(CFC)
+
+$(BUILD)/%.o: %.c | $(DEPS_PREREQ)
+	@mkdir -p $(@D)
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBCF): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(CFC): $(CLI_OBJS) $(LIBCF)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(LIBCF) $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBCF) $(PKG_LIBS) $(TEST_LIBS)
+
+# --- tests ------------------------------------------------------------------
+
+.PHONY: check unit cli asan
+check: $(CFC) $(UNIT_BINS)
+	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) tests/run.sh $(UNIT_BINS)
+
+unit: $(UNIT_BINS)
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run.sh --unit-only $(UNIT_BINS)
+
+cli: $(CFC)
+	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) tests/run.sh --cli-only
+
+asan:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check
+
+# --- demo -------------------------------------------------------------------
+
+.PHONY: demo
+demo: $(CFC)
+	$(Q)CFC=$(abspath $(CFC)) samples/demo.sh
+
+# --- housekeeping -----------------------------------------------------------
+
+.PHONY: clean format
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c)
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:%.c=$(BUILD)/%.d) $(UNIT_HELPERS:%.c=$(BUILD)/%.d)

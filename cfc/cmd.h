@@ -1,0 +1,62 @@
+/*
+ * cmd.h - the cfc command's subcommand table and the helpers its front ends
+ * share. A subcommand's main only parses arguments, calls libcf and maps the
+ * result to an exit status: 0 success, 1 input rejected, 2 usage, I/O,
+ * memory or internal error.
+ */
+#ifndef CF_CMD_H
+#define CF_CMD_H
+
+#include <stdio.h>
+
+#include "cfc/cf_diag.h"
+#include "format/cf_format.h"
+
+enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_TROUBLE = 2 };
+
+typedef struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+	const char *summary;               /* one line for `cfc help` */
+	const char *usage;                 /* the full --help text */
+} cmd;
+
+/* Every subcommand, defined in cfc/cmd_NAME.c. */
+int cmd_compile(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+int cmd_unbundle(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* The table (cfc/main.c); NULL when no such subcommand. */
+const cmd *cmd_find(const char *name);
+
+/* `cfc: error: ...` on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `cfc: error: cannot open 'PATH': strerror(err_no)`-style messages. */
+void cli_io_error(const char *verb, const char *path, int err_no);
+/* Print the usage of sub to fp. */
+void cli_usage(FILE *fp, const char *sub);
+/* Standard reaction to an unknown option: message + hint, returns 2. */
+int cli_bad_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Nonzero when diagnostics on stderr should be coloured (a terminal, no NO_COLOR). */
+int cli_color(void);
+/* Print every diagnostic of the list to stderr, in order. */
+void cli_print_diags(const cf_diag_list *l);
+/* Map a library status to an exit status (CF_ERR_REJECTED and friends: 1). */
+int cli_exit_status(cf_status st);
+/* fflush + ferror + fclose of stdout; turns a failed write into exit 2. */
+int cli_finish(int status);
+
+/* Parse a decimal integer in [lo, hi] with no junk; 0 on success. */
+int cli_parse_u64(const char *s, unsigned long long lo, unsigned long long hi,
+                  unsigned long long *out);
+
+#endif

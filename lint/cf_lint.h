@@ -1,0 +1,51 @@
+/*
+ * cf_lint.h - cross-check channel files against the interpreter template of
+ * every sensor build in scope (CONTRACT.md, "What each check must reject").
+ *
+ * cf_lint_file() lints the bytes that will ship, not the source. Findings go
+ * to a diagnostic list the caller owns; codes are documented with an example
+ * and the fix in docs/lint-codes.md.
+ */
+#ifndef CF_LINT_H
+#define CF_LINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfc/cf_diag.h"
+#include "cfc/cf_template.h"
+#include "format/cf_format.h"
+
+typedef struct cf_lint_opts {
+	/* Narrow the sensors in scope to these versions (NULL/0: all). */
+	const char *const *sensors;
+	size_t sensor_count;
+	/* Codes of warnings to leave out ("all-wildcard", ...). */
+	const char *const *disabled;
+	size_t disabled_count;
+	/* Only errors: skip every warning check (cfc sign uses this). */
+	int errors_only;
+} cf_lint_opts;
+
+/*
+ * Lint one channel file. path names it in diagnostics; buf/len are its bytes
+ * (borrowed). Findings are located in the YAML source through the file's
+ * source map when it has one, else by byte offset in path.
+ * Returns CF_OK when no error was found (warnings may have been), 
+ * CF_ERR_REJECTED when at least one error was, CF_ERR_NOMEM.
+ */
+cf_status cf_lint_file(const cf_template_set *templates, const char *path, const uint8_t *buf,
+                       size_t len, const cf_lint_opts *opts, cf_diag_list *diags);
+
+/* Every lint code: its id, default severity, short description and help. */
+typedef struct cf_lint_code {
+	const char *id;
+	cf_severity severity;
+	const char *summary;
+	const char *help;
+} cf_lint_code;
+
+const cf_lint_code *cf_lint_codes(size_t *count);
+const cf_lint_code *cf_lint_code_find(const char *id);
+
+#endif
