@@ -54,13 +54,13 @@ void cf_diags_free(cf_diag_list *l);
  */
 cf_diag *cf_diag_add(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
                      uint32_t line, uint32_t col, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
+    __attribute__((format(printf, 7, 8)));
 cf_diag *cf_diag_addv(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
                       uint32_t line, uint32_t col, const char *fmt, va_list ap);
 /* Same, located by byte offset in a binary file. */
-cf_diag *cf_diag_add_offset(cf_diag_list *l, cf_severity sev, const char *code,
-                            const char *path, uint64_t offset, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+cf_diag *cf_diag_add_offset(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
+                            uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* Copies field_name and sensor (either may be NULL). */
 cf_status cf_diag_set_context(cf_diag *d, uint32_t channel, uint32_t instance, int field,
                               const char *field_name, const char *sensor);

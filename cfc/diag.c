@@ -103,8 +103,8 @@ cf_diag *cf_diag_add(cf_diag_list *l, cf_severity sev, const char *code, const c
 	return d;
 }
 
-cf_diag *cf_diag_add_offset(cf_diag_list *l, cf_severity sev, const char *code,
-                            const char *path, uint64_t offset, const char *fmt, ...)
+cf_diag *cf_diag_add_offset(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
+                            uint64_t offset, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -254,8 +254,7 @@ void cf_diag_print(FILE *fp, const cf_diag *d, int color)
 	} else {
 		fputs("cfc: ", fp);
 	}
-	fprintf(fp, "%s%s%s:%s %s", reset, sevc, cf_severity_label(d->severity), reset,
-	        d->message);
+	fprintf(fp, "%s%s%s:%s %s", reset, sevc, cf_severity_label(d->severity), reset, d->message);
 	if (d->code)
 		fprintf(fp, " [%s]", d->code);
 	fputc('\n', fp);

@@ -7,18 +7,18 @@
 #include "cfc/cmd.h"
 
 static const cmd commands[] = {
-	/* Subcommands register here, in pipeline order. */
-	{"dump", cmd_dump, "print a verified channel file as YAML or JSON",
-	 "usage: cfc dump [--format yaml|json] FILE.cf\n"
-	 "\n"
-	 "Verify FILE.cf with the strict format verifier and print it in the\n"
-	 "rule-source shape (YAML, default) or as JSON. `-` reads stdin.\n"
-	 "Compiling the YAML output again gives the same channel file.\n"
-	 "\n"
-	 "  -f, --format FMT   yaml (default) or json\n"
-	 "  -h, --help         show this help\n"
-	 "\n"
-	 "Exit status: 0 printed, 1 the file failed verification, 2 usage or I/O error.\n"},
+    /* Subcommands register here, in pipeline order. */
+    {"dump", cmd_dump, "print a verified channel file as YAML or JSON",
+     "usage: cfc dump [--format yaml|json] FILE.cf\n"
+     "\n"
+     "Verify FILE.cf with the strict format verifier and print it in the\n"
+     "rule-source shape (YAML, default) or as JSON. `-` reads stdin.\n"
+     "Compiling the YAML output again gives the same channel file.\n"
+     "\n"
+     "  -f, --format FMT   yaml (default) or json\n"
+     "  -h, --help         show this help\n"
+     "\n"
+     "Exit status: 0 printed, 1 the file failed verification, 2 usage or I/O error.\n"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -43,9 +43,10 @@ static void print_help(FILE *fp)
 	            "Subcommands:\n");
 	for (size_t i = 0; i < ncommands; i++)
 		fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(fp, "\n"
-	            "Exit status: 0 success, 1 input rejected (diagnostics printed),\n"
-	            "2 usage error, unreadable or unwritable file, out of memory, internal error.\n");
+	fprintf(fp,
+	        "\n"
+	        "Exit status: 0 success, 1 input rejected (diagnostics printed),\n"
+	        "2 usage error, unreadable or unwritable file, out of memory, internal error.\n");
 }
 
 int main(int argc, char **argv)

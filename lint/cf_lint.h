@@ -31,7 +31,7 @@ typedef struct cf_lint_opts {
  * Lint one channel file. path names it in diagnostics; buf/len are its bytes
  * (borrowed). Findings are located in the YAML source through the file's
  * source map when it has one, else by byte offset in path.
- * Returns CF_OK when no error was found (warnings may have been), 
+ * Returns CF_OK when no error was found (warnings may have been),
  * CF_ERR_REJECTED when at least one error was, CF_ERR_NOMEM.
  */
 cf_status cf_lint_file(const cf_template_set *templates, const char *path, const uint8_t *buf,

@@ -1,0 +1,612 @@
+/*
+ * verify.c - the strict channel-file verifier and the accessors that read a
+ * verified file.
+ *
+ * cf_verify() checks everything once, up front: every offset and length in
+ * bounds with overflow-checked arithmetic, every count against the sizes,
+ * every string reference inside the pool and valid UTF-8, every criterion
+ * valid for its field type, instance ids strictly ascending (so unique),
+ * reserved bytes zero, sections back to back with no gap, overlap or
+ * trailing byte, caps on every count, and the checksum last. It reads the
+ * buffer through bounds-checked offsets only, allocates nothing and does no
+ * I/O. The accessors below it trust a view that cf_verify() filled.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "format/cf_format.h"
+#include "format/format_int.h"
+
+typedef struct vctx {
+	const uint8_t *buf;
+	size_t len;
+	cf_verify_error *err;
+	const uint8_t *pool;
+	size_t pool_len;
+} vctx;
+
+__attribute__((format(printf, 4, 5))) static cf_status fail(vctx *c, cf_status st, uint64_t offset,
+                                                            const char *fmt, ...)
+{
+	if (c->err) {
+		c->err->status = st;
+		c->err->offset = offset;
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(c->err->message, sizeof c->err->message, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+/* Check the string reference (off, len) found at byte offset at. */
+static cf_status check_ref(vctx *c, size_t at, uint32_t off, uint32_t len, const char *what,
+                           int allow_empty, cf_str *out)
+{
+	if (len == 0 && allow_empty) {
+		if (off != 0)
+			return fail(c, CF_ERR_CORRUPT, at,
+			            "%s: empty string reference with nonzero offset 0x%x", what,
+			            off);
+		out->ptr = "";
+		out->len = 0;
+		return CF_OK;
+	}
+	if (len == 0)
+		return fail(c, CF_ERR_CORRUPT, at, "%s: empty string", what);
+	if (len > CF_MAX_STRING_LEN)
+		return fail(c, CF_ERR_LIMIT, at, "%s: string length %u over the limit of %u", what,
+		            len, CF_MAX_STRING_LEN);
+	/* off + len < pool_len, so that the terminating NUL is inside. */
+	if ((uint64_t)off + len >= c->pool_len)
+		return fail(c, CF_ERR_CORRUPT, at,
+		            "%s: string reference 0x%x+0x%x past end of string pool (size 0x%zx)",
+		            what, off, len, c->pool_len);
+	const uint8_t *s = c->pool + off;
+	if (s[len] != 0)
+		return fail(c, CF_ERR_CORRUPT, at,
+		            "%s: string at pool offset 0x%x is not NUL-terminated", what, off);
+	if (memchr(s, 0, len))
+		return fail(c, CF_ERR_CORRUPT, at,
+		            "%s: string at pool offset 0x%x contains a NUL byte", what, off);
+	if ((s[0] & 0xc0) == 0x80)
+		return fail(c, CF_ERR_CORRUPT, at,
+		            "%s: string at pool offset 0x%x starts inside a UTF-8 sequence", what,
+		            off);
+	out->ptr = (const char *)s;
+	out->len = len;
+	return CF_OK;
+}
+
+/* A string reference stored at byte offset at: (offset u32, length u32). */
+static cf_status check_string(vctx *c, size_t at, const char *what, int allow_empty, cf_str *out)
+{
+	return check_ref(c, at, ld32(c->buf + at), ld32(c->buf + at + 4), what, allow_empty, out);
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+static cf_status check_header(vctx *c, cf_view *v, uint32_t *section_count)
+{
+	const uint8_t *b = c->buf;
+	cf_header *h = &v->hdr;
+	if (c->len < CF_HEADER_SIZE)
+		return fail(c, CF_ERR_CORRUPT, c->len, "truncated header: %zu of %u bytes", c->len,
+		            CF_HEADER_SIZE);
+	uint16_t hsize = ld16(b + H_HEADER_SIZE);
+	if (hsize != CF_HEADER_SIZE)
+		return fail(c, CF_ERR_CORRUPT, H_HEADER_SIZE, "header size %u, expected %u", hsize,
+		            CF_HEADER_SIZE);
+	uint32_t flags = ld32(b + H_FLAGS);
+	if (flags & ~CF_FLAG_SOURCE_MAP)
+		return fail(c, CF_ERR_CORRUPT, H_FLAGS, "reserved flag bits set (flags 0x%x)",
+		            flags);
+	uint64_t file_size = ld64(b + H_FILE_SIZE);
+	if (file_size > CF_MAX_FILE_SIZE)
+		return fail(c, CF_ERR_LIMIT, H_FILE_SIZE,
+		            "file size %llu over the limit of %llu bytes",
+		            (unsigned long long)file_size, (unsigned long long)CF_MAX_FILE_SIZE);
+	if (file_size > c->len)
+		return fail(c, CF_ERR_CORRUPT, c->len,
+		            "truncated: header says %llu bytes, file has %zu",
+		            (unsigned long long)file_size, c->len);
+	if (file_size < c->len)
+		return fail(c, CF_ERR_CORRUPT, file_size,
+		            "%zu trailing bytes after the end the header states (%llu)",
+		            c->len - (size_t)file_size, (unsigned long long)file_size);
+	if (!all_zero(b + H_RESERVED1, 4))
+		return fail(c, CF_ERR_CORRUPT, H_RESERVED1, "reserved header bytes are not zero");
+	if (!all_zero(b + H_RESERVED2, 8))
+		return fail(c, CF_ERR_CORRUPT, H_RESERVED2, "reserved header bytes are not zero");
+	h->has_source_map = (flags & CF_FLAG_SOURCE_MAP) != 0;
+	h->channel = ld32(b + H_CHANNEL);
+	if (h->channel == 0)
+		return fail(c, CF_ERR_CORRUPT, H_CHANNEL, "channel 0 (must be 1..4294967295)");
+	h->content_version = ld64(b + H_CONTENT_VERSION);
+	if (h->content_version == 0 || h->content_version > INT64_MAX)
+		return fail(c, CF_ERR_CORRUPT, H_CONTENT_VERSION,
+		            "content version %llu out of range 1..2^63-1",
+		            (unsigned long long)h->content_version);
+	h->template_id = ld16(b + H_TEMPLATE_ID);
+	if (h->template_id == 0)
+		return fail(c, CF_ERR_CORRUPT, H_TEMPLATE_ID, "template id 0 (must be 1..65535)");
+	h->template_version = ld32(b + H_TEMPLATE_VERSION);
+	if (h->template_version == 0)
+		return fail(c, CF_ERR_CORRUPT, H_TEMPLATE_VERSION,
+		            "template version 0 (must be 1..4294967295)");
+	h->field_count = ld16(b + H_FIELD_COUNT);
+	if (h->field_count == 0)
+		return fail(c, CF_ERR_CORRUPT, H_FIELD_COUNT, "field count 0 (must be 1..%u)",
+		            CF_MAX_FIELDS);
+	if (h->field_count > CF_MAX_FIELDS)
+		return fail(c, CF_ERR_LIMIT, H_FIELD_COUNT, "field count %u over the limit of %u",
+		            h->field_count, CF_MAX_FIELDS);
+	memcpy(h->fingerprint, b + H_FINGERPRINT, CF_FINGERPRINT_SIZE);
+	h->instance_count = ld32(b + H_INSTANCE_COUNT);
+	if (h->instance_count > CF_MAX_INSTANCES)
+		return fail(c, CF_ERR_LIMIT, H_INSTANCE_COUNT,
+		            "instance count %u over the limit of %u", h->instance_count,
+		            CF_MAX_INSTANCES);
+	uint32_t want_sections = h->has_source_map ? 4u : 3u;
+	*section_count = ld32(b + H_SECTION_COUNT);
+	if (*section_count != want_sections)
+		return fail(c, CF_ERR_CORRUPT, H_SECTION_COUNT,
+		            "section count %u, expected %u (source map flag %s)", *section_count,
+		            want_sections, h->has_source_map ? "set" : "clear");
+	return CF_OK;
+}
+
+/* Section table: types in order, back to back, sizes matching the counts. */
+static cf_status check_sections(vctx *c, cf_view *v, uint32_t count)
+{
+	static const char *const names[] = {"", "fields", "instances", "strings", "source map"};
+	const cf_header *h = &v->hdr;
+	uint64_t table_end = CF_HEADER_SIZE + (uint64_t)count * CF_SECTION_ENTRY_SIZE;
+	uint64_t file_size = c->len;
+	if (table_end + CF_TRAILER_SIZE > file_size)
+		return fail(c, CF_ERR_CORRUPT, CF_HEADER_SIZE,
+		            "section table (%u entries) runs past the end of the file", count);
+	/* Expected sizes; no product can overflow 64 bits with the caps above,
+	 * but check anyway so a change of caps cannot silently break this. */
+	uint64_t inst_size = INSTANCE_HEAD_SIZE + (uint64_t)h->field_count * CRITERION_SIZE;
+	uint64_t smap_size = SMAP_HEAD_SIZE + (uint64_t)h->field_count * SMAP_CRIT_SIZE;
+	uint64_t want[5] = {0, (uint64_t)h->field_count * FIELD_SIZE, 0, 0, 0};
+	if (__builtin_mul_overflow(inst_size, (uint64_t)h->instance_count, &want[2]) ||
+	    __builtin_mul_overflow(smap_size, (uint64_t)h->instance_count, &want[4]))
+		return fail(c, CF_ERR_CORRUPT, H_INSTANCE_COUNT, "instance table size overflows");
+	uint64_t expect_off = table_end;
+	uint64_t offs[5] = {0}, sizes[5] = {0};
+	for (uint32_t i = 0; i < count; i++) {
+		size_t at = CF_HEADER_SIZE + (size_t)i * CF_SECTION_ENTRY_SIZE;
+		uint32_t type = ld32(c->buf + at);
+		uint32_t want_type = i + 1;
+		if (type != want_type)
+			return fail(c, CF_ERR_CORRUPT, at, "section %u: type %u, expected %u (%s)",
+			            i, type, want_type, names[want_type]);
+		if (!all_zero(c->buf + at + 4, 4))
+			return fail(c, CF_ERR_CORRUPT, at + 4,
+			            "section %u (%s): reserved bytes not zero", i, names[type]);
+		uint64_t off = ld64(c->buf + at + 8);
+		uint64_t size = ld64(c->buf + at + 16);
+		if (off != expect_off)
+			return fail(
+			    c, CF_ERR_CORRUPT, at + 8,
+			    "section %u (%s): offset 0x%llx, expected 0x%llx (sections must follow "
+			    "each other with no gap or overlap)",
+			    i, names[type], (unsigned long long)off,
+			    (unsigned long long)expect_off);
+		uint64_t end;
+		if (__builtin_add_overflow(off, size, &end) || end > file_size - CF_TRAILER_SIZE)
+			return fail(
+			    c, CF_ERR_CORRUPT, at + 16,
+			    "section %u (%s): size 0x%llx at offset 0x%llx runs past the end of "
+			    "the file (0x%llx)",
+			    i, names[type], (unsigned long long)size, (unsigned long long)off,
+			    (unsigned long long)file_size);
+		if (type != SEC_STRINGS && size != want[type])
+			return fail(
+			    c, CF_ERR_CORRUPT, at + 16,
+			    "section %u (%s): size 0x%llx does not match its count (expected "
+			    "0x%llx)",
+			    i, names[type], (unsigned long long)size,
+			    (unsigned long long)want[type]);
+		offs[type] = off;
+		sizes[type] = size;
+		expect_off = end;
+	}
+	if (expect_off + CF_TRAILER_SIZE != file_size)
+		return fail(c, CF_ERR_CORRUPT, expect_off,
+		            "0x%llx unaccounted bytes between the last section and the checksum",
+		            (unsigned long long)(file_size - CF_TRAILER_SIZE - expect_off));
+	v->fields_off = (size_t)offs[SEC_FIELDS];
+	v->inst_off = (size_t)offs[SEC_INSTANCES];
+	v->inst_size = (size_t)inst_size;
+	v->pool_off = (size_t)offs[SEC_STRINGS];
+	v->pool_len = (size_t)sizes[SEC_STRINGS];
+	v->smap_off = h->has_source_map ? (size_t)offs[SEC_SOURCE_MAP] : 0;
+	v->smap_size = h->has_source_map ? (size_t)smap_size : 0;
+	return CF_OK;
+}
+
+static cf_status check_pool(vctx *c, const cf_view *v)
+{
+	c->pool = c->buf + v->pool_off;
+	c->pool_len = v->pool_len;
+	if (c->pool_len == 0)
+		return fail(c, CF_ERR_CORRUPT, v->pool_off, "string pool is empty");
+	if (c->pool[c->pool_len - 1] != 0)
+		return fail(c, CF_ERR_CORRUPT, v->pool_off + c->pool_len - 1,
+		            "string pool does not end with a NUL byte");
+	if (!cf_utf8_valid((const char *)c->pool, c->pool_len)) {
+		/* Find the first bad byte for the message. */
+		size_t bad = 0;
+		while (bad < c->pool_len && cf_utf8_valid((const char *)c->pool, bad + 1))
+			bad++;
+		return fail(c, CF_ERR_CORRUPT, v->pool_off + bad,
+		            "string pool: invalid UTF-8 at pool offset 0x%zx", bad);
+	}
+	return CF_OK;
+}
+
+static cf_status check_header_strings(vctx *c, cf_view *v)
+{
+	cf_header *h = &v->hdr;
+	cf_status st = check_string(c, H_TEMPLATE_NAME, "template name", 0, &h->template_name);
+	if (st != CF_OK)
+		return st;
+	if (!cf_name_valid_template(h->template_name.ptr, h->template_name.len))
+		return fail(c, CF_ERR_CORRUPT, H_TEMPLATE_NAME,
+		            "template name '%.64s' is not [a-z][a-z0-9-]{0,63}",
+		            h->template_name.ptr);
+	st = check_string(c, H_REQUIRES_SENSOR, "requires_sensor", 1, &h->requires_sensor);
+	if (st != CF_OK)
+		return st;
+	if (h->requires_sensor.len &&
+	    !cf_sensor_version_valid(h->requires_sensor.ptr, h->requires_sensor.len))
+		return fail(c, CF_ERR_CORRUPT, H_REQUIRES_SENSOR,
+		            "requires_sensor '%.64s' is not a dotted-decimal version",
+		            h->requires_sensor.ptr);
+	return CF_OK;
+}
+
+static cf_status check_fields(vctx *c, const cf_view *v)
+{
+	unsigned n = v->hdr.field_count;
+	for (unsigned i = 0; i < n; i++) {
+		size_t at = v->fields_off + (size_t)i * FIELD_SIZE;
+		char what[32];
+		snprintf(what, sizeof what, "field %u", i + 1);
+		cf_str name;
+		cf_status st = check_string(c, at, what, 0, &name);
+		if (st != CF_OK)
+			return st;
+		if (!cf_name_valid_field(name.ptr, name.len))
+			return fail(c, CF_ERR_CORRUPT, at,
+			            "field %u: name '%.64s' is not "
+			            "[a-z][a-z0-9_]{0,63}",
+			            i + 1, name.ptr);
+		uint8_t type = c->buf[at + 8];
+		if (!cf_field_type_name(type))
+			return fail(c, CF_ERR_CORRUPT, at + 8, "field %u (%s): unknown type %u",
+			            i + 1, name.ptr, type);
+		if (!all_zero(c->buf + at + 9, 3))
+			return fail(c, CF_ERR_CORRUPT, at + 9,
+			            "field %u (%s): reserved bytes not zero", i + 1, name.ptr);
+		/* Unique names: at most 255 fields, so a quadratic scan is cheap
+		 * and needs no memory. */
+		for (unsigned j = 0; j < i; j++) {
+			size_t at2 = v->fields_off + (size_t)j * FIELD_SIZE;
+			const char *other = (const char *)c->pool + ld32(c->buf + at2);
+			if (ld32(c->buf + at2 + 4) == name.len &&
+			    memcmp(other, name.ptr, name.len) == 0)
+				return fail(c, CF_ERR_CORRUPT, at,
+				            "field %u: name '%s' repeats field %u", i + 1, name.ptr,
+				            j + 1);
+		}
+	}
+	return CF_OK;
+}
+
+static cf_status check_criterion(vctx *c, size_t at, uint32_t inst, unsigned field, uint8_t type)
+{
+	const uint8_t *p = c->buf + at;
+	uint8_t kind = p[0], flags = p[1];
+	uint64_t lo = ld64(p + 8), hi = ld64(p + 16);
+	char what[64];
+	snprintf(what, sizeof what, "instance %u criterion %u", inst, field + 1);
+	if (!all_zero(p + 2, 6))
+		return fail(c, CF_ERR_CORRUPT, at + 2, "%s: reserved bytes not zero", what);
+	if (kind > CF_CRIT_RANGE)
+		return fail(c, CF_ERR_CORRUPT, at, "%s: unknown criterion kind %u", what, kind);
+	if (flags & ~CF_CRIT_NOCASE)
+		return fail(c, CF_ERR_CORRUPT, at + 1, "%s: reserved flag bits set (0x%x)", what,
+		            flags);
+	const char *tname = cf_field_type_name(type);
+	if (kind == CF_CRIT_ANY) {
+		if (flags || lo || hi)
+			return fail(c, CF_ERR_CORRUPT, at,
+			            "%s: wildcard with nonzero flags or operands", what);
+		return CF_OK;
+	}
+	switch (type) {
+	case CF_TYPE_STRING:
+		if (kind == CF_CRIT_RANGE)
+			return fail(c, CF_ERR_CORRUPT, at, "%s: range on %s field", what, tname);
+		if (lo > UINT32_MAX || hi > UINT32_MAX)
+			return fail(c, CF_ERR_CORRUPT, at + 8,
+			            "%s: string reference 0x%llx+0x%llx does not fit 32 bits", what,
+			            (unsigned long long)lo, (unsigned long long)hi);
+		if (kind == CF_CRIT_REGEX && hi == 0)
+			return fail(c, CF_ERR_CORRUPT, at + 16, "%s: empty regex", what);
+		{
+			cf_str str;
+			cf_status st =
+			    check_ref(c, at + 8, (uint32_t)lo, (uint32_t)hi, what, 1, &str);
+			if (st != CF_OK)
+				return st;
+		}
+		return CF_OK;
+	case CF_TYPE_UINT:
+		if (flags)
+			return fail(c, CF_ERR_CORRUPT, at + 1, "%s: nocase on %s field", what,
+			            tname);
+		if (kind == CF_CRIT_EQUALS) {
+			if (hi)
+				return fail(c, CF_ERR_CORRUPT, at + 16,
+				            "%s: equals with nonzero upper "
+				            "operand",
+				            what);
+			return CF_OK;
+		}
+		if (kind == CF_CRIT_RANGE) {
+			if (lo > hi)
+				return fail(c, CF_ERR_CORRUPT, at + 8,
+				            "%s: range %llu..%llu is empty", what,
+				            (unsigned long long)lo, (unsigned long long)hi);
+			return CF_OK;
+		}
+		return fail(c, CF_ERR_CORRUPT, at, "%s: %s on %s field", what,
+		            cf_crit_kind_name(kind), tname);
+	case CF_TYPE_BOOL:
+		if (flags)
+			return fail(c, CF_ERR_CORRUPT, at + 1, "%s: nocase on %s field", what,
+			            tname);
+		if (kind != CF_CRIT_EQUALS)
+			return fail(c, CF_ERR_CORRUPT, at, "%s: %s on %s field", what,
+			            cf_crit_kind_name(kind), tname);
+		if (lo > 1 || hi)
+			return fail(c, CF_ERR_CORRUPT, at + 8, "%s: bool value %llu is not 0 or 1",
+			            what, (unsigned long long)lo);
+		return CF_OK;
+	}
+	return fail(c, CF_ERR_INTERNAL, at, "%s: field type %u", what, type);
+}
+
+static cf_status check_instances(vctx *c, const cf_view *v)
+{
+	const cf_header *h = &v->hdr;
+	uint8_t types[CF_MAX_FIELDS];
+	for (unsigned f = 0; f < h->field_count; f++)
+		types[f] = c->buf[v->fields_off + (size_t)f * FIELD_SIZE + 8];
+	uint32_t prev_id = 0;
+	for (uint32_t i = 0; i < h->instance_count; i++) {
+		size_t at = v->inst_off + (size_t)i * v->inst_size;
+		const uint8_t *p = c->buf + at;
+		uint32_t id = ld32(p);
+		if (id == 0)
+			return fail(c, CF_ERR_CORRUPT, at, "instance %u: id 0", i);
+		if (i > 0 && id <= prev_id)
+			return fail(c, CF_ERR_CORRUPT, at,
+			            id == prev_id
+			                ? "instance %u: id %u repeats the previous instance's"
+			                : "instance %u: id %u not above the previous (%u): ids "
+			                  "must ascend",
+			            i, id, prev_id);
+		prev_id = id;
+		if (!cf_action_name(p[4]))
+			return fail(c, CF_ERR_CORRUPT, at + 4,
+			            "instance %u (id %u): unknown action %u", i, id, p[4]);
+		if (!cf_severity_name(p[5]))
+			return fail(c, CF_ERR_CORRUPT, at + 5,
+			            "instance %u (id %u): unknown severity %u", i, id, p[5]);
+		if (!all_zero(p + 6, 2))
+			return fail(c, CF_ERR_CORRUPT, at + 6,
+			            "instance %u (id %u): reserved bytes not "
+			            "zero",
+			            i, id);
+		char what[48];
+		snprintf(what, sizeof what, "instance %u (id %u) name", i, id);
+		cf_str name;
+		cf_status st = check_string(c, at + 8, what, 1, &name);
+		if (st != CF_OK)
+			return st;
+		for (unsigned f = 0; f < h->field_count; f++) {
+			st =
+			    check_criterion(c, at + INSTANCE_HEAD_SIZE + (size_t)f * CRITERION_SIZE,
+			                    i, f, types[f]);
+			if (st != CF_OK)
+				return st;
+		}
+	}
+	return CF_OK;
+}
+
+static cf_status check_source_map(vctx *c, const cf_view *v)
+{
+	const cf_header *h = &v->hdr;
+	for (uint32_t i = 0; i < h->instance_count; i++) {
+		size_t at = v->smap_off + (size_t)i * v->smap_size;
+		char what[48];
+		snprintf(what, sizeof what, "source map of instance %u file", i);
+		cf_str file;
+		cf_status st = check_string(c, at, what, 1, &file);
+		if (st != CF_OK)
+			return st;
+		uint32_t line = ld32(c->buf + at + 8), col = ld32(c->buf + at + 12);
+		if ((file.len == 0 && line) || (line == 0 && col))
+			return fail(c, CF_ERR_CORRUPT, at + 8,
+			            "source map of instance %u: location %u:%u without %s", i, line,
+			            col, line ? "a file" : "a line");
+		for (unsigned f = 0; f < h->field_count; f++) {
+			size_t fat = at + SMAP_HEAD_SIZE + (size_t)f * SMAP_CRIT_SIZE;
+			uint32_t fl = ld32(c->buf + fat), fc = ld32(c->buf + fat + 4);
+			if ((file.len == 0 && fl) || (fl == 0 && fc))
+				return fail(
+				    c, CF_ERR_CORRUPT, fat,
+				    "source map of instance %u criterion %u: location %u:%u "
+				    "without %s",
+				    i, f + 1, fl, fc, fl ? "a file" : "a line");
+		}
+	}
+	return CF_OK;
+}
+
+cf_status cf_verify(const uint8_t *buf, size_t len, cf_view *view, cf_verify_error *err)
+{
+	vctx c = {buf, len, err, NULL, 0};
+	cf_view v;
+	memset(&v, 0, sizeof v);
+	if (err) {
+		err->status = CF_OK;
+		err->offset = 0;
+		err->message[0] = 0;
+	}
+	if (!buf && len)
+		return fail(&c, CF_ERR_INVALID, 0, "no buffer");
+	if (len < CF_MAGIC_SIZE) {
+		if (len > 0 && memcmp(buf, CF_MAGIC, len) == 0)
+			return fail(&c, CF_ERR_CORRUPT, len, "truncated: %zu bytes", len);
+		return fail(&c, CF_ERR_NOT_CHANNEL, 0, "not a channel file (%zu bytes, no magic)",
+		            len);
+	}
+	if (memcmp(buf, CF_MAGIC, CF_MAGIC_SIZE) != 0)
+		return fail(&c, CF_ERR_NOT_CHANNEL, 0, "not a channel file (bad magic)");
+	if (len < H_VERSION + 2)
+		return fail(&c, CF_ERR_CORRUPT, len, "truncated header: %zu of %u bytes", len,
+		            CF_HEADER_SIZE);
+	uint16_t version = ld16(buf + H_VERSION);
+	if (version != CF_FORMAT_VERSION)
+		return fail(&c, CF_ERR_VERSION, H_VERSION,
+		            "format version %u; this build reads version %u", version,
+		            CF_FORMAT_VERSION);
+	uint32_t sections = 0;
+	cf_status st = check_header(&c, &v, &sections);
+	if (st == CF_OK)
+		st = check_sections(&c, &v, sections);
+	if (st == CF_OK)
+		st = check_pool(&c, &v);
+	if (st == CF_OK)
+		st = check_header_strings(&c, &v);
+	if (st == CF_OK)
+		st = check_fields(&c, &v);
+	if (st == CF_OK)
+		st = check_instances(&c, &v);
+	if (st == CF_OK && v.hdr.has_source_map)
+		st = check_source_map(&c, &v);
+	if (st != CF_OK)
+		return st;
+	size_t body = len - CF_TRAILER_SIZE;
+	uint32_t want = ld32(buf + body);
+	uint32_t got = cf_crc32c(buf, body);
+	if (want != got)
+		return fail(&c, CF_ERR_CHECKSUM, body,
+		            "checksum mismatch: file says 0x%08x, contents give 0x%08x", want, got);
+	v.buf = buf;
+	v.len = len;
+	if (view)
+		*view = v;
+	return CF_OK;
+}
+
+/* ---- Accessors: trust the view ------------------------------------------ */
+
+static cf_str pool_str(const cf_view *v, const uint8_t *ref)
+{
+	cf_str s;
+	s.len = ld32(ref + 4);
+	s.ptr = s.len ? (const char *)v->buf + v->pool_off + ld32(ref) : "";
+	return s;
+}
+
+void cf_view_field(const cf_view *v, unsigned field, cf_str *name, uint8_t *type)
+{
+	const uint8_t *p = v->buf + v->fields_off + (size_t)field * FIELD_SIZE;
+	if (name)
+		*name = pool_str(v, p);
+	if (type)
+		*type = p[8];
+}
+
+void cf_view_instance(const cf_view *v, uint32_t index, cf_instance *out)
+{
+	const uint8_t *p = v->buf + v->inst_off + (size_t)index * v->inst_size;
+	out->id = ld32(p);
+	out->action = p[4];
+	out->severity = p[5];
+	out->name = pool_str(v, p + 8);
+}
+
+void cf_view_criterion(const cf_view *v, uint32_t index, unsigned field, cf_criterion *out)
+{
+	const uint8_t *p = v->buf + v->inst_off + (size_t)index * v->inst_size +
+	                   INSTANCE_HEAD_SIZE + (size_t)field * CRITERION_SIZE;
+	out->kind = p[0];
+	out->flags = p[1];
+	out->lo = ld64(p + 8);
+	out->hi = ld64(p + 16);
+	out->str.ptr = "";
+	out->str.len = 0;
+	uint8_t type = v->buf[v->fields_off + (size_t)field * FIELD_SIZE + 8];
+	if (type == CF_TYPE_STRING && out->kind != CF_CRIT_ANY) {
+		out->str.len = (size_t)out->hi;
+		if (out->str.len)
+			out->str.ptr = (const char *)v->buf + v->pool_off + out->lo;
+	}
+}
+
+void cf_view_instance_loc(const cf_view *v, uint32_t index, cf_srcloc *out)
+{
+	memset(out, 0, sizeof *out);
+	out->file.ptr = "";
+	if (!v->hdr.has_source_map)
+		return;
+	const uint8_t *p = v->buf + v->smap_off + (size_t)index * v->smap_size;
+	out->file = pool_str(v, p);
+	out->line = ld32(p + 8);
+	out->col = ld32(p + 12);
+}
+
+void cf_view_criterion_loc(const cf_view *v, uint32_t index, unsigned field, cf_srcloc *out)
+{
+	memset(out, 0, sizeof *out);
+	out->file.ptr = "";
+	if (!v->hdr.has_source_map)
+		return;
+	const uint8_t *p = v->buf + v->smap_off + (size_t)index * v->smap_size;
+	out->file = pool_str(v, p);
+	out->line = ld32(p + SMAP_HEAD_SIZE + (size_t)field * SMAP_CRIT_SIZE);
+	out->col = ld32(p + SMAP_HEAD_SIZE + (size_t)field * SMAP_CRIT_SIZE + 4);
+}
+
+int64_t cf_view_find_instance(const cf_view *v, uint32_t id)
+{
+	uint32_t lo = 0, hi = v->hdr.instance_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		uint32_t mid_id = ld32(v->buf + v->inst_off + (size_t)mid * v->inst_size);
+		if (mid_id == id)
+			return mid;
+		if (mid_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
