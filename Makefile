@@ -57,15 +57,15 @@ endif
 COMPONENTS := format cfc lint signing release sensor
 LIB_SRCS := $(filter-out cfc/main.c cfc/cmd_%.c,$(wildcard $(addsuffix /*.c,$(COMPONENTS))))
 CLI_SRCS := $(wildcard cfc/main.c cfc/cmd_*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCF := $(BUILD)/libcf.a
 CFC := $(BUILD)/cfc
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/%.o)
+UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.o)
 
 # --- dependencies -----------------------------------------------------------
 
@@ -94,7 +94,7 @@ deps:
 .PHONY: all
 all: $(CFC)
 
-$(BUILD)/%.o: %.c | $(DEPS_PREREQ)
+$(BUILD)/obj/%.o: %.c | $(DEPS_PREREQ)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -107,7 +107,7 @@ $(CFC): $(CLI_OBJS) $(LIBCF)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(LIBCF) $(PKG_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBCF) $(PKG_LIBS) $(TEST_LIBS)
@@ -142,4 +142,4 @@ clean:
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:%.c=$(BUILD)/%.d) $(UNIT_HELPERS:%.c=$(BUILD)/%.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:%.c=$(BUILD)/obj/%.d) $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.d)

@@ -1,0 +1,28 @@
+/*
+ * cf_dump.h - render a verified channel file as YAML (the rule-source shape
+ * of CONTRACT.md, which `cfc compile` turns back into the same bytes) or as
+ * JSON.
+ */
+#ifndef CF_DUMP_H
+#define CF_DUMP_H
+
+#include <stddef.h>
+
+#include "format/cf_format.h"
+
+/*
+ * YAML: comment lines naming the template (id, version, fields,
+ * fingerprint), then channel, template, version, requires_sensor and every
+ * instance with its non-wildcard criteria. When the file has a source map,
+ * each instance and criterion carries `origin: "PATH:LINE:COL"` so that
+ * compiling the dump reproduces the source map too. Borrows v; on CF_OK
+ * *out is a NUL-terminated malloc'd string the caller frees with free().
+ */
+cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len);
+
+/* JSON: one object with the whole header, the field table and every
+ * instance (non-wildcard criteria only). uint values above 2^63-1 are
+ * written as decimal strings. Same ownership as cf_dump_yaml(). */
+cf_status cf_dump_json(const cf_view *v, char **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * dump.c - a verified channel file as YAML (libyaml's emitter) or JSON
+ * (jansson).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <yaml.h>
+
+#include "cfc/cf_dump.h"
+#include "cfc/cf_util.h"
+
+/* The most bytes a dump may produce: a 1 GiB file dumps to less. */
+#define DUMP_LIMIT ((size_t)4 << 30)
+
+static void hex32(const uint8_t *in, char out[2 * CF_FINGERPRINT_SIZE + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (unsigned i = 0; i < CF_FINGERPRINT_SIZE; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * CF_FINGERPRINT_SIZE] = 0;
+}
+
+/* ---- YAML ---------------------------------------------------------------- */
+
+typedef struct emit {
+	yaml_emitter_t em;
+	yaml_event_t ev;
+	cf_buf out;
+	int failed;
+} emit;
+
+static int write_handler(void *data, unsigned char *buffer, size_t size)
+{
+	emit *e = data;
+	if (cf_buf_append(&e->out, buffer, size) != CF_OK) {
+		e->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static void push(emit *e, int ok)
+{
+	if (e->failed)
+		return;
+	if (!ok || !yaml_emitter_emit(&e->em, &e->ev))
+		e->failed = 1;
+}
+
+static void scalar_styled(emit *e, const char *s, size_t len, yaml_scalar_style_t style)
+{
+	if (e->failed)
+		return;
+	push(e, yaml_scalar_event_initialize(&e->ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1,
+	                                     style));
+}
+
+/* Keys and numbers: plain. */
+static void plain(emit *e, const char *s)
+{
+	scalar_styled(e, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
+}
+
+/* User strings: single-quoted (the emitter falls back to double quotes for
+ * what single quotes cannot hold), so they never read as numbers or bools. */
+static void quoted(emit *e, const char *s, size_t len)
+{
+	scalar_styled(e, s, len, YAML_SINGLE_QUOTED_SCALAR_STYLE);
+}
+
+static void number(emit *e, uint64_t v)
+{
+	char tmp[24];
+	snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+	plain(e, tmp);
+}
+
+static void map_start(emit *e, int flow)
+{
+	if (e->failed)
+		return;
+	push(e, yaml_mapping_start_event_initialize(&e->ev, NULL, NULL, 1,
+	                                            flow ? YAML_FLOW_MAPPING_STYLE
+	                                                 : YAML_BLOCK_MAPPING_STYLE));
+}
+
+static void map_end(emit *e)
+{
+	if (!e->failed)
+		push(e, yaml_mapping_end_event_initialize(&e->ev));
+}
+
+static void seq_start(emit *e, int flow)
+{
+	if (e->failed)
+		return;
+	push(e, yaml_sequence_start_event_initialize(&e->ev, NULL, NULL, 1,
+	                                             flow ? YAML_FLOW_SEQUENCE_STYLE
+	                                                  : YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void seq_end(emit *e)
+{
+	if (!e->failed)
+		push(e, yaml_sequence_end_event_initialize(&e->ev));
+}
+
+static void origin(emit *e, const cf_srcloc *loc)
+{
+	if (!loc->line)
+		return;
+	cf_buf b;
+	cf_buf_init(&b, 0);
+	if (cf_buf_append(&b, loc->file.ptr, loc->file.len) != CF_OK ||
+	    cf_buf_printf(&b, ":%u:%u", loc->line, loc->col) != CF_OK) {
+		cf_buf_free(&b);
+		e->failed = 1;
+		return;
+	}
+	plain(e, "origin");
+	quoted(e, (const char *)b.data, b.len);
+	cf_buf_free(&b);
+}
+
+static void criterion(emit *e, const cf_criterion *c, uint8_t type, const cf_srcloc *loc)
+{
+	map_start(e, 1);
+	switch (c->kind) {
+	case CF_CRIT_EQUALS:
+		plain(e, "equals");
+		if (type == CF_TYPE_STRING)
+			quoted(e, c->str.ptr, c->str.len);
+		else if (type == CF_TYPE_BOOL)
+			plain(e, c->lo ? "true" : "false");
+		else
+			number(e, c->lo);
+		break;
+	case CF_CRIT_PREFIX:
+	case CF_CRIT_REGEX:
+		plain(e, cf_crit_kind_name(c->kind));
+		quoted(e, c->str.ptr, c->str.len);
+		break;
+	case CF_CRIT_RANGE:
+		plain(e, "range");
+		seq_start(e, 1);
+		number(e, c->lo);
+		number(e, c->hi);
+		seq_end(e);
+		break;
+	default:
+		e->failed = 1;
+		return;
+	}
+	if (c->flags & CF_CRIT_NOCASE) {
+		plain(e, "nocase");
+		plain(e, "true");
+	}
+	origin(e, loc);
+	map_end(e);
+}
+
+static cf_status yaml_comments(const cf_view *v, cf_buf *out)
+{
+	const cf_header *h = &v->hdr;
+	char fp[2 * CF_FINGERPRINT_SIZE + 1];
+	hex32(h->fingerprint, fp);
+	cf_status st = cf_buf_printf(out,
+	                             "# cfc dump: channel file format %u\n"
+	                             "# template %s id %u version %u, %u fields, fingerprint %s\n"
+	                             "# fields:",
+	                             CF_FORMAT_VERSION, h->template_name.ptr, h->template_id,
+	                             h->template_version, h->field_count, fp);
+	for (unsigned f = 0; st == CF_OK && f < h->field_count; f++) {
+		cf_str name;
+		uint8_t type;
+		cf_view_field(v, f, &name, &type);
+		st = cf_buf_printf(out, " %u:%s:%s", f + 1, name.ptr, cf_field_type_name(type));
+	}
+	if (st == CF_OK)
+		st = cf_buf_append(out, "\n", 1);
+	return st;
+}
+
+cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len)
+{
+	const cf_header *h = &v->hdr;
+	emit e;
+	memset(&e, 0, sizeof e);
+	cf_buf_init(&e.out, DUMP_LIMIT);
+	cf_status st = yaml_comments(v, &e.out);
+	if (st != CF_OK) {
+		cf_buf_free(&e.out);
+		return st;
+	}
+	if (!yaml_emitter_initialize(&e.em)) {
+		cf_buf_free(&e.out);
+		return CF_ERR_NOMEM;
+	}
+	yaml_emitter_set_output(&e.em, write_handler, &e);
+	yaml_emitter_set_unicode(&e.em, 1);
+	yaml_emitter_set_width(&e.em, -1);
+	yaml_emitter_set_indent(&e.em, 2);
+
+	push(&e, yaml_stream_start_event_initialize(&e.ev, YAML_UTF8_ENCODING));
+	push(&e, yaml_document_start_event_initialize(&e.ev, NULL, NULL, NULL, 1));
+	map_start(&e, 0);
+	plain(&e, "channel");
+	number(&e, h->channel);
+	plain(&e, "template");
+	plain(&e, h->template_name.ptr);
+	plain(&e, "version");
+	number(&e, h->content_version);
+	if (h->requires_sensor.len) {
+		plain(&e, "requires_sensor");
+		scalar_styled(&e, h->requires_sensor.ptr, h->requires_sensor.len,
+		              YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+	}
+	plain(&e, "instances");
+	seq_start(&e, h->instance_count == 0);
+	for (uint32_t i = 0; i < h->instance_count && !e.failed; i++) {
+		cf_instance in;
+		cf_srcloc loc;
+		cf_view_instance(v, i, &in);
+		cf_view_instance_loc(v, i, &loc);
+		map_start(&e, 0);
+		plain(&e, "id");
+		number(&e, in.id);
+		if (in.name.len) {
+			plain(&e, "name");
+			quoted(&e, in.name.ptr, in.name.len);
+		}
+		plain(&e, "action");
+		plain(&e, cf_action_name(in.action));
+		plain(&e, "severity");
+		plain(&e, cf_severity_name(in.severity));
+		origin(&e, &loc);
+		plain(&e, "match");
+		unsigned constrained = 0;
+		for (unsigned f = 0; f < h->field_count; f++) {
+			cf_criterion c;
+			cf_view_criterion(v, i, f, &c);
+			constrained += c.kind != CF_CRIT_ANY;
+		}
+		map_start(&e, constrained == 0);
+		for (unsigned f = 0; f < h->field_count && !e.failed; f++) {
+			cf_criterion c;
+			cf_str name;
+			uint8_t type;
+			cf_view_criterion(v, i, f, &c);
+			if (c.kind == CF_CRIT_ANY)
+				continue;
+			cf_view_field(v, f, &name, &type);
+			cf_view_criterion_loc(v, i, f, &loc);
+			plain(&e, name.ptr);
+			criterion(&e, &c, type, &loc);
+		}
+		map_end(&e);
+		map_end(&e);
+	}
+	seq_end(&e);
+	map_end(&e);
+	push(&e, yaml_document_end_event_initialize(&e.ev, 1));
+	push(&e, yaml_stream_end_event_initialize(&e.ev));
+	int failed = e.failed;
+	yaml_emitter_delete(&e.em);
+	if (failed) {
+		cf_buf_free(&e.out);
+		return CF_ERR_NOMEM;
+	}
+	*out = cf_buf_take(&e.out, out_len);
+	return *out ? CF_OK : CF_ERR_NOMEM;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static json_t *json_u64(uint64_t v)
+{
+	if (v <= (uint64_t)INT64_MAX)
+		return json_integer((json_int_t)v);
+	char tmp[24];
+	snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+	return json_string(tmp);
+}
+
+static json_t *json_str(cf_str s)
+{
+	return json_stringn(s.ptr, s.len);
+}
+
+/* json_object_set_new that remembers a failure instead of leaking. */
+static void put(json_t *obj, const char *key, json_t *val, int *failed)
+{
+	if (!val || !obj || json_object_set_new(obj, key, val) != 0)
+		*failed = 1;
+}
+
+static json_t *json_loc(const cf_srcloc *loc, int *failed)
+{
+	json_t *o = json_object();
+	put(o, "file", json_str(loc->file), failed);
+	put(o, "line", json_integer(loc->line), failed);
+	put(o, "col", json_integer(loc->col), failed);
+	return o;
+}
+
+static json_t *json_criterion(const cf_criterion *c, uint8_t type, const cf_srcloc *loc,
+                              int *failed)
+{
+	json_t *o = json_object();
+	put(o, "kind", json_string(cf_crit_kind_name(c->kind)), failed);
+	if (type == CF_TYPE_STRING) {
+		put(o, "value", json_str(c->str), failed);
+		put(o, "nocase", json_boolean(c->flags & CF_CRIT_NOCASE), failed);
+	} else if (type == CF_TYPE_BOOL) {
+		put(o, "value", json_boolean(c->lo), failed);
+	} else if (c->kind == CF_CRIT_RANGE) {
+		json_t *r = json_array();
+		if (!r || json_array_append_new(r, json_u64(c->lo)) ||
+		    json_array_append_new(r, json_u64(c->hi)))
+			*failed = 1;
+		put(o, "range", r, failed);
+	} else {
+		put(o, "value", json_u64(c->lo), failed);
+	}
+	if (loc->line)
+		put(o, "origin", json_loc(loc, failed), failed);
+	return o;
+}
+
+cf_status cf_dump_json(const cf_view *v, char **out, size_t *out_len)
+{
+	const cf_header *h = &v->hdr;
+	int failed = 0;
+	char fp[2 * CF_FINGERPRINT_SIZE + 1];
+	hex32(h->fingerprint, fp);
+	json_t *root = json_object();
+	put(root, "format_version", json_integer(CF_FORMAT_VERSION), &failed);
+	put(root, "channel", json_integer(h->channel), &failed);
+	put(root, "content_version", json_u64(h->content_version), &failed);
+	json_t *tpl = json_object();
+	put(tpl, "name", json_str(h->template_name), &failed);
+	put(tpl, "id", json_integer(h->template_id), &failed);
+	put(tpl, "version", json_integer(h->template_version), &failed);
+	put(tpl, "fingerprint", json_string(fp), &failed);
+	json_t *fields = json_array();
+	for (unsigned f = 0; f < h->field_count && fields; f++) {
+		cf_str name;
+		uint8_t type;
+		cf_view_field(v, f, &name, &type);
+		json_t *fo = json_object();
+		put(fo, "name", json_str(name), &failed);
+		put(fo, "type", json_string(cf_field_type_name(type)), &failed);
+		if (!fo || json_array_append_new(fields, fo))
+			failed = 1;
+	}
+	put(tpl, "fields", fields, &failed);
+	put(root, "template", tpl, &failed);
+	put(root, "field_count", json_integer(h->field_count), &failed);
+	put(root, "requires_sensor",
+	    h->requires_sensor.len ? json_str(h->requires_sensor) : json_null(), &failed);
+	put(root, "instance_count", json_integer(h->instance_count), &failed);
+	put(root, "source_map", json_boolean(h->has_source_map), &failed);
+	json_t *insts = json_array();
+	for (uint32_t i = 0; i < h->instance_count && insts && !failed; i++) {
+		cf_instance in;
+		cf_srcloc loc;
+		cf_view_instance(v, i, &in);
+		cf_view_instance_loc(v, i, &loc);
+		json_t *io = json_object();
+		put(io, "id", json_integer(in.id), &failed);
+		put(io, "name", in.name.len ? json_str(in.name) : json_null(), &failed);
+		put(io, "action", json_string(cf_action_name(in.action)), &failed);
+		put(io, "severity", json_string(cf_severity_name(in.severity)), &failed);
+		if (loc.line)
+			put(io, "origin", json_loc(&loc, &failed), &failed);
+		json_t *match = json_object();
+		for (unsigned f = 0; f < h->field_count && match; f++) {
+			cf_criterion c;
+			cf_str name;
+			uint8_t type;
+			cf_view_criterion(v, i, f, &c);
+			if (c.kind == CF_CRIT_ANY)
+				continue;
+			cf_view_field(v, f, &name, &type);
+			cf_view_criterion_loc(v, i, f, &loc);
+			put(match, name.ptr, json_criterion(&c, type, &loc, &failed), &failed);
+		}
+		put(io, "match", match, &failed);
+		if (!io || json_array_append_new(insts, io))
+			failed = 1;
+	}
+	put(root, "instances", insts, &failed);
+	char *text = NULL;
+	if (!failed && root)
+		text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(root);
+	if (!text)
+		return CF_ERR_NOMEM;
+	/* Hand back a malloc'd copy with a newline: jansson may use its own
+	 * allocator, and callers free with free(). */
+	size_t n = strlen(text);
+	char *copy = malloc(n + 2);
+	if (copy) {
+		memcpy(copy, text, n);
+		copy[n] = '\n';
+		copy[n + 1] = 0;
+	}
+	free(text);
+	if (!copy)
+		return CF_ERR_NOMEM;
+	*out = copy;
+	*out_len = n + 1;
+	return CF_OK;
+}
