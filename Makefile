@@ -112,6 +112,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBCF) $(PKG_LIBS) $(TEST_LIBS)
 
+.SECONDARY:
+
 # --- tests ------------------------------------------------------------------
 
 .PHONY: check unit cli asan

@@ -434,7 +434,11 @@ cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len)
 			if (c->kind == CF_CRIT_ANY)
 				continue;
 			if (b->field_types[f] == CF_TYPE_STRING) {
-				put_ref(b, p + 8, c->str);
+				/* Operands are u64: offset, then length. */
+				if (c->str != NO_STR) {
+					st64(p + 8, b->strs[c->str].pool_off);
+					st64(p + 16, b->strs[c->str].len);
+				}
 			} else {
 				st64(p + 8, c->lo);
 				st64(p + 16, c->hi);
