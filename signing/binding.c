@@ -1,0 +1,321 @@
+/*
+ * binding.c - the trusted comment that binds a signature to one channel
+ * file, and signing and verifying channel files with it.
+ *
+ * The trusted comment is covered by the global signature, so once that
+ * verifies its text is authentic; what remains is to check that it
+ * describes the file it sits beside:
+ *
+ *   timestamp:1721361240<TAB>file:c291.cf<TAB>channel:291<TAB>version:42
+ *   <TAB>template:ipc-named-pipe<TAB>fingerprint:<64 hex><TAB>fields:21
+ *
+ * channel, version, template, fingerprint and fields must equal the header
+ * of the verified file. file is informational: files are renamed by users
+ * and by bundles, and the header, not the name, says what the file is.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signing/sig_int.h"
+
+enum {
+	KEY_TIMESTAMP,
+	KEY_FILE,
+	KEY_CHANNEL,
+	KEY_VERSION,
+	KEY_TEMPLATE,
+	KEY_FINGERPRINT,
+	KEY_FIELDS,
+	KEY_COUNT
+};
+
+static const char *const key_names[KEY_COUNT] = {
+    "timestamp", "file", "channel", "version", "template", "fingerprint", "fields",
+};
+
+/* Strict decimal: digits only, no sign, no leading zero, at most max. */
+static int parse_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (len == 0 || (len > 1 && s[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* A template name: [a-z][a-z0-9-]{0,63}. */
+static int template_name_ok(const char *s, size_t len)
+{
+	if (len < 1 || len > 64 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static void fingerprint_hex(const uint8_t fp[CF_FINGERPRINT_SIZE],
+                            char out[2 * CF_FINGERPRINT_SIZE + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < CF_FINGERPRINT_SIZE; i++) {
+		out[2 * i] = hex[fp[i] >> 4];
+		out[2 * i + 1] = hex[fp[i] & 15];
+	}
+	out[2 * CF_FINGERPRINT_SIZE] = 0;
+}
+
+/* One key:value item; sets the field of b and the seen bit. */
+static cf_status parse_item(const char *p, size_t len, unsigned index, cf_sig_binding *b,
+                            unsigned *seen, cf_sig_error *err)
+{
+	const cf_sig_check chk = CF_SIG_CHECK_BINDING;
+	const char *colon = memchr(p, ':', len);
+	if (!colon)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "trusted comment: item %u \"%.*s\" is not key:value (not a cfc "
+		                   "channel-file signature?)",
+		                   index, (int)(len > 40 ? 40 : len), p);
+	size_t klen = (size_t)(colon - p);
+	const char *v = colon + 1;
+	size_t vlen = len - klen - 1;
+	int key = -1;
+	for (int k = 0; k < KEY_COUNT; k++)
+		if (strlen(key_names[k]) == klen && memcmp(key_names[k], p, klen) == 0)
+			key = k;
+	if (key < 0)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "trusted comment: unknown key \"%.*s\"",
+		                   (int)(klen > 40 ? 40 : klen), p);
+	if (*seen & (1u << key))
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "trusted comment: duplicate key \"%s\"", key_names[key]);
+	*seen |= 1u << key;
+	uint64_t n = 0;
+	switch (key) {
+	case KEY_TIMESTAMP:
+		if (parse_dec(v, vlen, UINT64_MAX, &n) != 0)
+			goto bad_value;
+		b->timestamp = n;
+		break;
+	case KEY_FILE:
+		if (vlen == 0 || cf_sig_text_bad(v, vlen))
+			goto bad_value;
+		b->file.ptr = v;
+		b->file.len = vlen;
+		break;
+	case KEY_CHANNEL:
+		if (parse_dec(v, vlen, UINT32_MAX, &n) != 0 || n == 0)
+			goto bad_value;
+		b->channel = (uint32_t)n;
+		break;
+	case KEY_VERSION:
+		if (parse_dec(v, vlen, INT64_MAX, &n) != 0 || n == 0)
+			goto bad_value;
+		b->content_version = n;
+		break;
+	case KEY_TEMPLATE:
+		if (!template_name_ok(v, vlen))
+			goto bad_value;
+		b->template_name.ptr = v;
+		b->template_name.len = vlen;
+		break;
+	case KEY_FINGERPRINT:
+		if (vlen != 2 * CF_FINGERPRINT_SIZE)
+			goto bad_value;
+		for (size_t i = 0; i < CF_FINGERPRINT_SIZE; i++) {
+			int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+			if (hi < 0 || lo < 0)
+				goto bad_value;
+			b->fingerprint[i] = (uint8_t)(hi << 4 | lo);
+		}
+		break;
+	case KEY_FIELDS:
+		if (parse_dec(v, vlen, CF_MAX_FIELDS, &n) != 0)
+			goto bad_value;
+		b->field_count = (uint16_t)n;
+		break;
+	}
+	return CF_OK;
+bad_value:
+	return cf_sig_fail(err, CF_ERR_SIGNATURE, chk, "trusted comment: bad %s value \"%.*s\"",
+	                   key_names[key], (int)(vlen > 80 ? 80 : vlen), v);
+}
+
+cf_status cf_sig_binding_parse(const char *text, size_t len, cf_sig_binding *b, cf_sig_error *err)
+{
+	unsigned seen = 0, index = 1;
+	size_t off = 0;
+	memset(b, 0, sizeof *b);
+	if (len == 0)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, CF_SIG_CHECK_BINDING,
+		                   "the trusted comment is empty (not a cfc channel-file "
+		                   "signature?)");
+	for (;;) {
+		const char *tab = memchr(text + off, '\t', len - off);
+		size_t end = tab ? (size_t)(tab - text) : len;
+		cf_status st = parse_item(text + off, end - off, index, b, &seen, err);
+		if (st != CF_OK)
+			return st;
+		if (!tab)
+			break;
+		off = end + 1;
+		index++;
+	}
+	for (int k = 0; k < KEY_COUNT; k++)
+		if (!(seen & (1u << k)))
+			return cf_sig_fail(err, CF_ERR_SIGNATURE, CF_SIG_CHECK_BINDING,
+			                   "the trusted comment has no \"%s\" (not a cfc "
+			                   "channel-file signature?)",
+			                   key_names[k]);
+	return CF_OK;
+}
+
+cf_status cf_sig_binding_format(const cf_header *hdr, const char *file_name, uint64_t timestamp,
+                                char **out, size_t *out_len)
+{
+	char fp[2 * CF_FINGERPRINT_SIZE + 1];
+	*out = NULL;
+	*out_len = 0;
+	size_t flen = strlen(file_name);
+	if (flen == 0 || cf_sig_text_bad(file_name, flen))
+		return CF_ERR_INVALID;
+	if (!template_name_ok(hdr->template_name.ptr, hdr->template_name.len))
+		return CF_ERR_INVALID;
+	fingerprint_hex(hdr->fingerprint, fp);
+	const char *fmt = "timestamp:%" PRIu64 "\tfile:%s\tchannel:%" PRIu32 "\tversion:%" PRIu64
+	                  "\ttemplate:%.*s\tfingerprint:%s\tfields:%u";
+	int n = snprintf(NULL, 0, fmt, timestamp, file_name, hdr->channel, hdr->content_version,
+	                 (int)hdr->template_name.len, hdr->template_name.ptr, fp,
+	                 (unsigned)hdr->field_count);
+	if (n < 0)
+		return CF_ERR_INTERNAL;
+	if ((size_t)n > CF_SIG_TRUSTED_MAX)
+		return CF_ERR_LIMIT;
+	char *text = malloc((size_t)n + 1);
+	if (!text)
+		return CF_ERR_NOMEM;
+	snprintf(text, (size_t)n + 1, fmt, timestamp, file_name, hdr->channel, hdr->content_version,
+	         (int)hdr->template_name.len, hdr->template_name.ptr, fp,
+	         (unsigned)hdr->field_count);
+	*out = text;
+	*out_len = (size_t)n;
+	return CF_OK;
+}
+
+/* The header the signature was made for must be the header of this file. */
+static cf_status binding_check(const cf_sig_binding *b, const cf_header *h, cf_sig_error *err)
+{
+	const cf_sig_check chk = CF_SIG_CHECK_BINDING;
+	if (b->channel != h->channel)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "signed for channel %" PRIu32
+		                   ", but the file is channel %" PRIu32,
+		                   b->channel, h->channel);
+	if (b->content_version != h->content_version)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "signed for content version %" PRIu64
+		                   ", but the file is version %" PRIu64,
+		                   b->content_version, h->content_version);
+	if (b->template_name.len != h->template_name.len ||
+	    memcmp(b->template_name.ptr, h->template_name.ptr, b->template_name.len) != 0)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "signed for template \"%.*s\", but the file is for \"%.*s\"",
+		                   (int)b->template_name.len, b->template_name.ptr,
+		                   (int)(h->template_name.len > 64 ? 64 : h->template_name.len),
+		                   h->template_name.ptr);
+	if (memcmp(b->fingerprint, h->fingerprint, CF_FINGERPRINT_SIZE) != 0) {
+		char want[2 * CF_FINGERPRINT_SIZE + 1], got[2 * CF_FINGERPRINT_SIZE + 1];
+		fingerprint_hex(b->fingerprint, want);
+		fingerprint_hex(h->fingerprint, got);
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "signed for template fingerprint %.16s..., but the file has "
+		                   "%.16s...",
+		                   want, got);
+	}
+	if (b->field_count != h->field_count)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
+		                   "signed for a field count of %u, but the file has %u",
+		                   (unsigned)b->field_count, (unsigned)h->field_count);
+	return CF_OK;
+}
+
+static cf_status format_fail(cf_sig_error *err, const cf_verify_error *verr)
+{
+	cf_status st = verr->status != CF_OK ? verr->status : CF_ERR_CORRUPT;
+	return cf_sig_fail(err, st, CF_SIG_CHECK_FORMAT, "offset 0x%" PRIx64 ": %s", verr->offset,
+	                   verr->message);
+}
+
+cf_status cf_sig_sign_channel(const cf_seckey *sk, const uint8_t *buf, size_t len,
+                              const char *file_name, uint64_t timestamp, char **out,
+                              size_t *out_len, cf_sig_error *err)
+{
+	cf_view view;
+	cf_verify_error verr;
+	char *tc = NULL;
+	size_t tc_len = 0;
+	cf_status st;
+
+	*out = NULL;
+	*out_len = 0;
+	memset(&verr, 0, sizeof verr);
+	if (cf_verify(buf, len, &view, &verr) != CF_OK)
+		return format_fail(err, &verr);
+	st = cf_sig_binding_format(&view.hdr, file_name, timestamp, &tc, &tc_len);
+	if (st == CF_ERR_NOMEM)
+		return cf_sig_fail(err, st, CF_SIG_CHECK_NONE, "out of memory");
+	if (st != CF_OK)
+		return cf_sig_fail(err, st, CF_SIG_CHECK_BINDING,
+		                   "cannot put the file name in a trusted comment: it is empty, "
+		                   "too long, not UTF-8 or has a control character");
+	st = cf_sig_sign(sk, buf, len, tc, NULL, out, out_len, err);
+	free(tc);
+	return st;
+}
+
+cf_status cf_sig_verify_channel(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *buf,
+                                size_t len, unsigned flags, cf_view *view, cf_sig_binding *binding,
+                                cf_sig_error *err)
+{
+	cf_view v;
+	cf_verify_error verr;
+	cf_sig_binding b;
+	cf_status st;
+
+	if ((st = cf_sig_verify(pk, sig, buf, len, flags, err)) != CF_OK)
+		return st;
+	memset(&verr, 0, sizeof verr);
+	if (cf_verify(buf, len, &v, &verr) != CF_OK)
+		return format_fail(err, &verr);
+	if ((st = cf_sig_binding_parse(sig->trusted, sig->trusted_len, &b, err)) != CF_OK)
+		return st;
+	if ((st = binding_check(&b, &v.hdr, err)) != CF_OK)
+		return st;
+	if (view)
+		*view = v;
+	if (binding)
+		*binding = b;
+	return CF_OK;
+}

@@ -1,0 +1,182 @@
+/*
+ * common.c - shared helpers of signing/: libsodium start-up, error detail,
+ * strict line splitting and strict base64.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "signing/sig_int.h"
+
+const char *cf_sig_check_name(cf_sig_check check)
+{
+	switch (check) {
+	case CF_SIG_CHECK_NONE:
+		return "none";
+	case CF_SIG_CHECK_SYNTAX:
+		return "signature file syntax";
+	case CF_SIG_CHECK_ALGORITHM:
+		return "signature algorithm";
+	case CF_SIG_CHECK_KEY_ID:
+		return "key ID";
+	case CF_SIG_CHECK_SIGNATURE:
+		return "signature";
+	case CF_SIG_CHECK_GLOBAL:
+		return "global signature";
+	case CF_SIG_CHECK_FORMAT:
+		return "format verifier";
+	case CF_SIG_CHECK_BINDING:
+		return "trusted comment binding";
+	case CF_SIG_CHECK_KEY:
+		return "key file";
+	case CF_SIG_CHECK_PASSWORD:
+		return "password";
+	}
+	return "unknown check";
+}
+
+cf_status cf_sig_init(void)
+{
+	return sodium_init() < 0 ? CF_ERR_INTERNAL : CF_OK;
+}
+
+cf_status cf_sig_ready(cf_sig_error *err)
+{
+	if (cf_sig_init() != CF_OK)
+		return cf_sig_fail(err, CF_ERR_INTERNAL, CF_SIG_CHECK_NONE,
+		                   "libsodium failed to initialise");
+	return CF_OK;
+}
+
+cf_status cf_sig_fail(cf_sig_error *err, cf_status st, cf_sig_check check, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		err->status = st;
+		err->check = check;
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof err->message, fmt, ap);
+		va_end(ap);
+	}
+	return st;
+}
+
+void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE + 1])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (unsigned i = 0; i < CF_KEY_ID_SIZE; i++) {
+		uint8_t b = id[CF_KEY_ID_SIZE - 1 - i];
+		out[2 * i] = hex[b >> 4];
+		out[2 * i + 1] = hex[b & 15];
+	}
+	out[2 * CF_KEY_ID_SIZE] = 0;
+}
+
+cf_status cf_sig_lines(const char *text, size_t len, sig_line *lines, size_t n, const char *what,
+                       cf_sig_check check, cf_sig_error *err)
+{
+	if (len == 0)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, check, "%s is empty", what);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned lineno = (unsigned)i + 1;
+		if (off == len)
+			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+			                   "%s is truncated: %u line%s, expected %zu", what,
+			                   lineno - 1, lineno == 2 ? "" : "s", n);
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		const char *nul = memchr(text + off, 0, end - off);
+		if (nul)
+			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+			                   "%s: line %u: NUL byte at column %zu", what, lineno,
+			                   (size_t)(nul - (text + off)) + 1);
+		const char *cr = memchr(text + off, '\r', end - off);
+		if (cr)
+			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+			                   "%s: line %u: carriage return at column %zu (lines must "
+			                   "end in a plain newline)",
+			                   what, lineno, (size_t)(cr - (text + off)) + 1);
+		if (!nl)
+			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+			                   "%s is truncated: line %u has no newline at the end",
+			                   what, lineno);
+		lines[i].ptr = text + off;
+		lines[i].len = end - off;
+		off = end + 1;
+	}
+	if (off != len)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+		                   "%s: unexpected data after line %zu (%zu more bytes)", what, n,
+		                   len - off);
+	return CF_OK;
+}
+
+cf_status cf_sig_comment_line(const sig_line *l, unsigned lineno, const char *prefix, size_t max,
+                              const char *what, cf_sig_check check, cf_sig_error *err)
+{
+	size_t plen = strlen(prefix);
+	if (l->len < plen || memcmp(l->ptr, prefix, plen) != 0)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+		                   "%s: line %u does not start with \"%s\"", what, lineno, prefix);
+	if (l->len - plen > max)
+		return cf_sig_fail(
+		    err, CF_ERR_SIGNATURE, check,
+		    "%s: line %u: comment of %zu bytes is longer than the %zu allowed", what,
+		    lineno, l->len - plen, max);
+	return CF_OK;
+}
+
+cf_status cf_sig_b64_line(const sig_line *l, unsigned lineno, uint8_t *out, size_t n,
+                          const char *what, cf_sig_check check, cf_sig_error *err)
+{
+	size_t want = 4 * ((n + 2) / 3);
+	if (l->len != want)
+		return cf_sig_fail(
+		    err, CF_ERR_SIGNATURE, check,
+		    "line %u: %s has %zu base64 characters, expected %zu (%zu bytes)", lineno, what,
+		    l->len, want, n);
+	/* Decode into room for more than n bytes so that a well-formed line of
+	 * the wrong size is told apart from bad base64; wiped after. */
+	uint8_t tmp[SK_BYTES + 3];
+	size_t got = 0;
+	const char *end = NULL;
+	cf_status st = CF_OK;
+	if (n > SK_BYTES)
+		return cf_sig_fail(err, CF_ERR_INTERNAL, check,
+		                   "base64 line too long for the buffer");
+	if (sodium_base642bin(tmp, sizeof tmp, l->ptr, l->len, NULL, &got, &end,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    end != l->ptr + l->len)
+		st = cf_sig_fail(err, CF_ERR_SIGNATURE, check, "line %u: %s is not valid base64",
+		                 lineno, what);
+	else if (got != n)
+		st = cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+		                 "line %u: %s decodes to %zu bytes, expected %zu", lineno, what,
+		                 got, n);
+	else
+		memcpy(out, tmp, n);
+	sodium_memzero(tmp, sizeof tmp);
+	return st;
+}
+
+size_t cf_sig_b64_put(char *out, const uint8_t *bin, size_t n)
+{
+	size_t enc = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(out, enc, bin, n, sodium_base64_VARIANT_ORIGINAL);
+	size_t w = enc - 1;
+	out[w++] = '\n';
+	out[w] = 0;
+	return w;
+}
+
+int cf_sig_text_bad(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return 1;
+	}
+	return !cf_utf8_valid(s, len);
+}
