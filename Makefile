@@ -26,7 +26,13 @@ DEB_PACKAGES := build-essential pkg-config libsodium-dev libyaml-dev libpcre2-de
 
 VERSION := 0.1.0
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer build: clang, ASan + UBSan, coverage instrumentation.
+CC := clang
+BUILD ?= build/fuzz
+SAN_FLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT ?= -O1
+else ifeq ($(SANITIZE),1)
 BUILD ?= build/asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 OPT ?= -O1
@@ -66,6 +72,12 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.o)
+
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRCS:fuzz/fuzz_%.c=%)
+REPLAY_BINS := $(FUZZ_NAMES:%=$(BUILD)/replay/%)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzzers/%)
+FUZZ_SECONDS ?= 60
 
 # --- dependencies -----------------------------------------------------------
 
@@ -114,10 +126,22 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
 
 .SECONDARY:
 
+# A fuzz target with a plain main() that replays saved inputs (make check).
+$(BUILD)/replay/%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/replay.o $(LIBCF)
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/fuzz/replay.o $(LIBCF) $(PKG_LIBS)
+
+# The same target linked with libFuzzer (make fuzz, FUZZ=1 build only).
+$(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/fuzz_%.o $(LIBCF)
+	@mkdir -p $(@D)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBCF) $(PKG_LIBS)
+
 # --- tests ------------------------------------------------------------------
 
 .PHONY: check unit cli asan
-check: $(CFC) $(UNIT_BINS)
+check: $(CFC) $(UNIT_BINS) $(REPLAY_BINS)
 	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) tests/run.sh $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
@@ -128,6 +152,15 @@ cli: $(CFC)
 
 asan:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check
+
+# --- fuzzing: every target for FUZZ_SECONDS (default 60) ------------------
+
+.PHONY: fuzz fuzz-build
+fuzz: $(CFC)
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	$(Q)CFC=$(abspath $(CFC)) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_NAMES)
+
+fuzz-build: $(FUZZ_BINS)
 
 # --- demo -------------------------------------------------------------------
 
@@ -142,6 +175,7 @@ clean:
 	rm -rf build
 
 format:
-	clang-format -i $(wildcard */*.c */*.h tests/unit/*.c)
+	clang-format -i $(filter-out format/crc32c_table.h,$(wildcard */*.c */*.h tests/unit/*.c))
 
+-include $(FUZZ_SRCS:%.c=$(BUILD)/obj/%.d) $(BUILD)/obj/fuzz/replay.d
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:%.c=$(BUILD)/obj/%.d) $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.d)

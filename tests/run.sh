@@ -37,6 +37,31 @@ if [ "$mode" != cli ]; then
 	done
 fi
 
+# Replay every saved fuzzer input: tests/corpus/TARGET/ through
+# $BUILD/replay/TARGET. An input that crashes, trips a sanitizer or hangs
+# fails the check.
+if [ "$mode" = all ] && [ -n "${BUILD:-}" ]; then
+	for dir in tests/corpus/*/; do
+		[ -d "$dir" ] || continue
+		target=$(basename "$dir")
+		bin="$BUILD/replay/$target"
+		if [ ! -x "$bin" ]; then
+			failed=$((failed + 1))
+			failures+=("corpus/$target (no replay binary)")
+			continue
+		fi
+		if out=$(timeout 300 "$bin" "$dir" 2>&1); then
+			passed=$((passed + 1))
+			printf '  %-28s ok (%s)\n' "corpus/$target" "$(tail -1 <<<"$out")"
+		else
+			failed=$((failed + 1))
+			failures+=("corpus/$target")
+			printf '  %-28s FAILED\n' "corpus/$target"
+			printf '%s\n' "$out" | tail -30 | sed 's/^/    | /' >&2
+		fi
+	done
+fi
+
 if [ "$mode" != unit ]; then
 	: "${CFC:?CFC must name the cfc binary}"
 	for t in tests/cli/*.sh; do
