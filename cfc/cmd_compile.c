@@ -1,0 +1,144 @@
+/*
+ * cmd_compile.c - `cfc compile`: rule sources and template manifests into
+ * one channel file.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfc/cf_compile.h"
+#include "cfc/cf_template.h"
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+
+int cmd_compile(int argc, char **argv)
+{
+	enum { OPT_CONTENT_VERSION = 256, OPT_STRIP_SOURCE };
+	static const struct option longopts[] = {
+	    {"template", required_argument, NULL, 't'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"content-version", required_argument, NULL, OPT_CONTENT_VERSION},
+	    {"strip-source", no_argument, NULL, OPT_STRIP_SOURCE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int status = EXIT_TROUBLE;
+	const char **tpaths = NULL;
+	size_t ntpaths = 0;
+	const char *output = NULL;
+	cf_compile_options opt;
+	cf_template_set *set = NULL;
+	cf_diag_list *diags = NULL;
+	cf_compile_result *res = NULL;
+	memset(&opt, 0, sizeof opt);
+
+	tpaths = calloc((size_t)argc, sizeof *tpaths);
+	if (!tpaths) {
+		cli_error("out of memory");
+		goto out;
+	}
+	optind = 1;
+	opterr = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, ":t:o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			tpaths[ntpaths++] = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_CONTENT_VERSION: {
+			unsigned long long v;
+			if (cli_parse_u64(optarg, 1, INT64_MAX, &v)) {
+				status =
+				    cli_bad_usage("compile",
+				                  "--content-version must be an integer from 1 to "
+				                  "9223372036854775807, not '%s'",
+				                  optarg);
+				goto out;
+			}
+			opt.content_version = v;
+			break;
+		}
+		case OPT_STRIP_SOURCE:
+			opt.strip_source = 1;
+			break;
+		case 'h':
+			cli_usage(stdout, "compile");
+			status = cli_finish(EXIT_OK);
+			goto out;
+		case ':':
+			status = cli_bad_usage("compile", "option '%s' needs an argument",
+			                       argv[optind - 1]);
+			goto out;
+		default:
+			status = cli_bad_usage("compile", "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (ntpaths == 0) {
+		status = cli_bad_usage("compile", "no template manifest; give one with -t");
+		goto out;
+	}
+	if (optind >= argc) {
+		status = cli_bad_usage("compile", "no rule source given");
+		goto out;
+	}
+	set = cf_templates_new();
+	diags = cf_diags_new();
+	if (!set || !diags) {
+		cli_error("out of memory");
+		goto out;
+	}
+	cf_status st = CF_OK;
+	for (size_t i = 0; i < ntpaths; i++) {
+		cf_status s = cf_templates_load(set, tpaths[i], diags);
+		if (s == CF_ERR_NOMEM) {
+			cli_print_diags(diags);
+			cli_error("out of memory");
+			goto out;
+		}
+		if (s == CF_ERR_IO || (s != CF_OK && st == CF_OK))
+			st = s;
+	}
+	opt.templates = set;
+	cf_status cst = cf_compile_files(&opt, (const char *const *)(argv + optind),
+	                                 (size_t)(argc - optind), diags, &res);
+	cli_print_diags(diags);
+	if (cst == CF_ERR_NOMEM) {
+		cli_error("out of memory");
+		goto out;
+	}
+	if (st == CF_ERR_IO || cst == CF_ERR_IO) {
+		status = EXIT_TROUBLE;
+		goto out;
+	}
+	if (st != CF_OK || cst != CF_OK) {
+		status = cli_exit_status(st != CF_OK ? st : cst);
+		if (cst == CF_ERR_INTERNAL)
+			cli_error("internal error while compiling");
+		goto out;
+	}
+	char name[64];
+	if (!output) {
+		cf_compile_default_name(cf_compile_result_channel(res),
+		                        cf_compile_result_version(res), name, sizeof name);
+		output = name;
+	}
+	size_t len;
+	const uint8_t *bytes = cf_compile_result_bytes(res, &len);
+	int err_no = 0;
+	if (cf_file_write_atomic(output, bytes, len, 0644, 0, &err_no) != CF_OK) {
+		cli_io_error("write", output, err_no);
+		status = EXIT_TROUBLE;
+		goto out;
+	}
+	status = strcmp(output, "-") == 0 ? cli_finish(EXIT_OK) : EXIT_OK;
+out:
+	cf_compile_result_free(res);
+	cf_diags_free(diags);
+	cf_templates_free(set);
+	free(tpaths);
+	return status;
+}
