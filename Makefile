@@ -22,7 +22,7 @@ PKGS := libsodium yaml-0.1 libpcre2-8 libarchive jansson
 TEST_PKGS := cmocka
 DEB_PACKAGES := build-essential pkg-config libsodium-dev libyaml-dev libpcre2-dev \
 	libcmocka-dev libarchive-dev libjansson-dev libzstd-dev zstd minisign yara \
-	python3 python3-jsonschema valgrind man-db
+	python3 python3-jsonschema python3-yaml valgrind man-db clang libclang-rt-14-dev
 
 VERSION := 0.1.0
 
@@ -125,6 +125,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBCF) $(PKG_LIBS) $(TEST_LIBS)
 
 .SECONDARY:
+
+# cfc with every allocation of its own code routed through failalloc.c, for
+# the allocation-failure loop (tests/torture/alloc.sh).
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+$(BUILD)/cfc-failalloc: $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(WRAP_ALLOC) -o $@ $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF) $(PKG_LIBS)
 
 # A fuzz target with a plain main() that replays saved inputs (make check).
 $(BUILD)/replay/%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/replay.o $(LIBCF)
