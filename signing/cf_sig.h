@@ -164,7 +164,7 @@ int cf_sig_is_legacy(const cf_sig *sig);
 
 /*
  * Sign msg (prehashed "ED": Ed25519 over its BLAKE2b-512) with the given
- * trusted comment (no CR, LF or NUL; <= CF_SIG_TRUSTED_MAX bytes) and
+ * trusted comment (no CR or LF; <= CF_SIG_TRUSTED_MAX bytes) and
  * untrusted comment (same rules, <= CF_SIG_UNTRUSTED_MAX; NULL: a default).
  * On CF_OK *out is the signature file text, malloc'd and NUL-terminated;
  * the caller frees it with free().

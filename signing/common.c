@@ -146,6 +146,17 @@ cf_status cf_sig_b64_line(const sig_line *l, unsigned lineno, uint8_t *out, size
 	if (n > SK_BYTES)
 		return cf_sig_fail(err, CF_ERR_INTERNAL, check,
 		                   "base64 line too long for the buffer");
+	/* libsodium 1.0.18 decodes some bytes >= 0x80 as if they were base64
+	 * digits: check the alphabet first. */
+	for (size_t i = 0; i < l->len; i++) {
+		char c = l->ptr[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || c == '='))
+			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+			                   "line %u: %s is not valid base64 (byte 0x%02x at column "
+			                   "%zu)",
+			                   lineno, what, (unsigned)(unsigned char)c, i + 1);
+	}
 	if (sodium_base642bin(tmp, sizeof tmp, l->ptr, l->len, NULL, &got, &end,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != l->ptr + l->len)

@@ -147,12 +147,12 @@ cf_status cf_sig_sign(const cf_seckey *sk, const uint8_t *msg, size_t len,
 		untrusted_comment = dflt;
 	}
 	size_t uc_len = strlen(untrusted_comment), tc_len = strlen(trusted_comment);
-	if (uc_len > CF_SIG_UNTRUSTED_MAX || cf_sig_text_bad(untrusted_comment, uc_len))
+	if (uc_len > CF_SIG_UNTRUSTED_MAX || strpbrk(untrusted_comment, "\r\n"))
 		return cf_sig_fail(err, CF_ERR_INVALID, CF_SIG_CHECK_SYNTAX,
-		                   "the untrusted comment is too long or has a control character");
-	if (tc_len > CF_SIG_TRUSTED_MAX || cf_sig_text_bad(trusted_comment, tc_len))
+		                   "the untrusted comment is too long or has a line break");
+	if (tc_len > CF_SIG_TRUSTED_MAX || strpbrk(trusted_comment, "\r\n"))
 		return cf_sig_fail(err, CF_ERR_INVALID, CF_SIG_CHECK_SYNTAX,
-		                   "the trusted comment is too long or has a control character");
+		                   "the trusted comment is too long or has a line break");
 	memcpy(raw, "ED", 2);
 	memcpy(raw + 2, sk->id, CF_KEY_ID_SIZE);
 	prehash(msg, len, digest);
