@@ -102,6 +102,13 @@ int cmd_compile(int argc, char **argv)
 		if (s == CF_ERR_IO || (s != CF_OK && st == CF_OK))
 			st = s;
 	}
+	if (st == CF_ERR_IO) {
+		/* A -t path that cannot be read: every source would only say
+		 * "unknown template". */
+		cli_print_diags(diags);
+		status = EXIT_TROUBLE;
+		goto out;
+	}
 	opt.templates = set;
 	cf_status cst = cf_compile_files(&opt, (const char *const *)(argv + optind),
 	                                 (size_t)(argc - optind), diags, &res);

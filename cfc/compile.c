@@ -393,6 +393,14 @@ static void free_test(cf_rule_test *t)
 	free((cf_test_value *)t->values);
 }
 
+/* 1 for match, 0 for no-match (or after reporting a bad value). */
+static int check_expect(cf_ycheck *c, const cf_ynode *n)
+{
+	size_t e = 1;
+	cf_ycheck_enum(c, n, "expect", expect_names, 2, &e);
+	return e == 0;
+}
+
 static void parse_test(compiler *cc, cf_ycheck *c, const cf_template *t, const cf_ynode *n,
                        uint32_t id, const char *path)
 {
@@ -402,11 +410,11 @@ static void parse_test(compiler *cc, cf_ycheck *c, const cf_template *t, const c
 	memset(&rt, 0, sizeof rt);
 	size_t errors = c->errors;
 	cf_ycheck_map(c, n, "test", keys, 2, 0x3, v, NULL);
-	size_t expect = 0;
-	if (v[1])
-		cf_ycheck_enum(c, v[1], "expect", expect_names, 2, &expect);
-	if (!t || !v[0] || cf_ycheck_kind(c, v[0], CF_YNODE_MAP, "'event'"))
+	if (!t || !v[0] || cf_ycheck_kind(c, v[0], CF_YNODE_MAP, "'event'")) {
+		if (v[1])
+			check_expect(c, v[1]);
 		return;
+	}
 	cf_test_value *vals = calloc(t->field_count, sizeof *vals);
 	if (!vals) {
 		nomem(cc);
@@ -416,7 +424,6 @@ static void parse_test(compiler *cc, cf_ycheck *c, const cf_template *t, const c
 	rt.path = path;
 	rt.line = n->line;
 	rt.col = n->col;
-	rt.expect_match = expect == 0;
 	rt.field_count = t->field_count;
 	rt.values = vals;
 	for (unsigned i = 0; i < t->field_count; i++)
@@ -454,6 +461,8 @@ static void parse_test(compiler *cc, cf_ycheck *c, const cf_template *t, const c
 		}
 		tv->present = 1;
 	}
+	if (v[1])
+		rt.expect_match = check_expect(c, v[1]);
 	if (c->errors != errors)
 		goto out;
 	cf_compile_result *r = cc->res;
