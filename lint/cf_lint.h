@@ -45,7 +45,32 @@ typedef struct cf_lint_code {
 	const char *help;
 } cf_lint_code;
 
+/* The table of every code (*count entries, static); NULL-safe lookup by id. */
 const cf_lint_code *cf_lint_codes(size_t *count);
 const cf_lint_code *cf_lint_code_find(const char *id);
+
+/* ---- Reports ----------------------------------------------------------------- */
+
+/* One linted file and its findings (both borrowed). */
+typedef struct cf_lint_result {
+	const char *path;
+	const cf_diag_list *diags;
+} cf_lint_result;
+
+/*
+ * Every finding of every file as one JSON document (docs/lint-codes.md,
+ * "JSON output"), built with jansson. On CF_OK *out is a malloc'd,
+ * NUL-terminated string ending in a newline; the caller frees it with free().
+ * Returns CF_ERR_NOMEM or CF_ERR_INTERNAL otherwise.
+ */
+cf_status cf_lint_report_json(const cf_lint_result *files, size_t nfiles, char **out);
+
+/*
+ * The same as a SARIF 2.1.0 log: one run, a rule per lint code, a result per
+ * finding located in the YAML source (startLine/startColumn) when the file
+ * has a source map, else by byte offset in the channel file. Ownership as
+ * for cf_lint_report_json().
+ */
+cf_status cf_lint_report_sarif(const cf_lint_result *files, size_t nfiles, char **out);
 
 #endif

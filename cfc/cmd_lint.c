@@ -1,0 +1,254 @@
+/*
+ * cmd_lint.c - `cfc lint -t TEMPLATE... [--sensor VERSION]... [--format
+ * text|json|sarif] [--werror] [-W no-CODE]... FILE.cf...`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfc/cf_template.h"
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+#include "lint/cf_lint.h"
+
+enum { FMT_TEXT, FMT_JSON, FMT_SARIF };
+enum { OPT_WERROR = 256, OPT_LIST = 257 };
+
+/* Append s to a growable array of borrowed strings. */
+static int push(const char ***arr, size_t *n, const char *s)
+{
+	const char **a = realloc(*arr, (*n + 1) * sizeof *a);
+	if (!a)
+		return -1;
+	a[(*n)++] = s;
+	*arr = a;
+	return 0;
+}
+
+static void drop(const char **arr, size_t *n, const char *s)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(arr[i], s) != 0)
+			arr[o++] = arr[i];
+	*n = o;
+}
+
+static void list_codes(void)
+{
+	size_t n;
+	const cf_lint_code *codes = cf_lint_codes(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("%-22s %-8s %s\n", codes[i].id, cf_severity_label(codes[i].severity),
+		       codes[i].summary);
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+int cmd_lint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"template", required_argument, NULL, 't'},
+	    {"sensor", required_argument, NULL, 's'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"werror", no_argument, NULL, OPT_WERROR},
+	    {"list-codes", no_argument, NULL, OPT_LIST},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int status = EXIT_TROUBLE;
+	int format = FMT_TEXT, werror = 0, trouble = 0;
+	const char **tpl_paths = NULL, **sensors = NULL, **disabled = NULL;
+	size_t ntpl = 0, nsensors = 0, ndisabled = 0;
+	cf_template_set *set = NULL;
+	cf_diag_list *tdiags = NULL;
+	cf_lint_result *results = NULL;
+	size_t nfiles = 0;
+	char *doc = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:s:f:W:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (push(&tpl_paths, &ntpl, optarg))
+				goto nomem;
+			break;
+		case 's':
+			if (!cf_sensor_version_valid(optarg, strlen(optarg))) {
+				status = cli_bad_usage("lint",
+				                       "'%s' is not a sensor version (dotted "
+				                       "decimals, e.g. 7.11.0)",
+				                       optarg);
+				goto out;
+			}
+			if (push(&sensors, &nsensors, optarg))
+				goto nomem;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0) {
+				format = FMT_TEXT;
+			} else if (strcmp(optarg, "json") == 0) {
+				format = FMT_JSON;
+			} else if (strcmp(optarg, "sarif") == 0) {
+				format = FMT_SARIF;
+			} else {
+				status = cli_bad_usage(
+				    "lint", "unknown format '%s' (text, json or sarif)", optarg);
+				goto out;
+			}
+			break;
+		case OPT_WERROR:
+			werror = 1;
+			break;
+		case 'W': {
+			const char *code = optarg;
+			int off = strncmp(code, "no-", 3) == 0;
+			if (strcmp(code, "error") == 0) {
+				werror = 1;
+				break;
+			}
+			if (strcmp(code, "no-error") == 0) {
+				werror = 0;
+				break;
+			}
+			if (off)
+				code += 3;
+			const cf_lint_code *lc = cf_lint_code_find(code);
+			if (!lc) {
+				status = cli_bad_usage("lint",
+				                       "unknown lint code '%s' (see 'cfc lint "
+				                       "--list-codes')",
+				                       code);
+				goto out;
+			}
+			if (lc->severity == CF_ERROR) {
+				status = cli_bad_usage(
+				    "lint", "'%s' is an error and cannot be disabled", code);
+				goto out;
+			}
+			drop(disabled, &ndisabled, code);
+			if (off && push(&disabled, &ndisabled, code))
+				goto nomem;
+			break;
+		}
+		case OPT_LIST:
+			list_codes();
+			status = cli_finish(EXIT_OK);
+			goto out;
+		case 'h':
+			cli_usage(stdout, "lint");
+			status = cli_finish(EXIT_OK);
+			goto out;
+		default:
+			status = cli_bad_usage("lint", "bad option");
+			goto out;
+		}
+	}
+	if (ntpl == 0) {
+		status = cli_bad_usage("lint", "no template manifest given (-t TEMPLATE)");
+		goto out;
+	}
+	if (optind >= argc) {
+		status = cli_bad_usage("lint", "no channel file given");
+		goto out;
+	}
+
+	set = cf_templates_new();
+	tdiags = cf_diags_new();
+	if (!set || !tdiags)
+		goto nomem;
+	cf_status st = CF_OK;
+	for (size_t i = 0; i < ntpl; i++) {
+		cf_status s = cf_templates_load(set, tpl_paths[i], tdiags);
+		if (s != CF_OK && (st == CF_OK || s != CF_ERR_REJECTED))
+			st = s;
+	}
+	cli_print_diags(tdiags);
+	if (st != CF_OK) {
+		if (st == CF_ERR_NOMEM)
+			cli_error("out of memory");
+		status = cli_exit_status(st);
+		goto out;
+	}
+
+	nfiles = (size_t)(argc - optind);
+	results = calloc(nfiles, sizeof *results);
+	if (!results)
+		goto nomem;
+	cf_lint_opts lo;
+	memset(&lo, 0, sizeof lo);
+	lo.sensors = sensors;
+	lo.sensor_count = nsensors;
+	lo.disabled = disabled;
+	lo.disabled_count = ndisabled;
+	size_t errors = 0, warnings = 0;
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *path = argv[optind + (int)i];
+		cf_diag_list *d = cf_diags_new();
+		results[i].path = path;
+		results[i].diags = d;
+		if (!d)
+			goto nomem;
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int err_no = 0;
+		st = cf_file_read(path, (size_t)CF_MAX_FILE_SIZE, &buf, &len, &err_no);
+		if (st == CF_ERR_LIMIT) {
+			if (!cf_diag_add(d, CF_ERROR, "format-limit", path, 0, 0,
+			                 "larger than the %llu-byte channel-file limit",
+			                 (unsigned long long)CF_MAX_FILE_SIZE))
+				goto nomem;
+		} else if (st != CF_OK) {
+			if (st == CF_ERR_IO)
+				cli_io_error("open", path, err_no);
+			else
+				cli_error("%s: %s", path, cf_strerror(st));
+			trouble = 1;
+			continue;
+		} else {
+			st = cf_lint_file(set, path, buf, len, &lo, d);
+			free(buf);
+			if (st == CF_ERR_NOMEM || cf_diags_oom(d))
+				goto nomem;
+		}
+		if (werror)
+			cf_diags_promote_warnings(d);
+		errors += cf_diags_errors(d);
+		warnings += cf_diags_warnings(d);
+	}
+
+	if (format == FMT_TEXT) {
+		for (size_t i = 0; i < nfiles; i++)
+			cli_print_diags(results[i].diags);
+		fprintf(stderr, "%zu %s, %zu %s, %zu %s\n", nfiles, plural(nfiles, "file", "files"),
+		        errors, plural(errors, "error", "errors"), warnings,
+		        plural(warnings, "warning", "warnings"));
+	} else {
+		st = format == FMT_JSON ? cf_lint_report_json(results, nfiles, &doc)
+		                        : cf_lint_report_sarif(results, nfiles, &doc);
+		if (st != CF_OK)
+			goto nomem;
+		fputs(doc, stdout);
+	}
+	status = trouble ? EXIT_TROUBLE : errors ? EXIT_REJECTED : EXIT_OK;
+	status = cli_finish(status);
+	goto out;
+nomem:
+	cli_error("out of memory");
+	status = EXIT_TROUBLE;
+out:
+	free(doc);
+	for (size_t i = 0; results && i < nfiles; i++)
+		cf_diags_free((cf_diag_list *)results[i].diags);
+	free(results);
+	cf_diags_free(tdiags);
+	cf_templates_free(set);
+	free(tpl_paths);
+	free(sensors);
+	free(disabled);
+	return status;
+}
