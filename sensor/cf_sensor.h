@@ -1,0 +1,269 @@
+/*
+ * cf_sensor.h - the reference sensor: what each build supplies, the content
+ * loader and the content interpreter (docs/sensor.md).
+ *
+ * A cf_sensor models one sensor build (a version such as "7.16.0"). It
+ * loads channel files the way a deployed sensor must (signature, format
+ * verifier, template and fingerprint, requires_sensor, field count against
+ * what this build supplies, regexes), keeps the last content that loaded
+ * for each channel, and evaluates events given as input arrays of exactly
+ * the values this build supplies. Every criterion's access to the input
+ * array is bounds-checked by the interpreter itself.
+ *
+ * Nothing here prints or exits: findings go to a cf_diag_list the caller
+ * owns. A cf_sensor is not thread-safe (it keeps per-regex match data).
+ */
+#ifndef CF_SENSOR_H
+#define CF_SENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfc/cf_diag.h"
+#include "cfc/cf_template.h"
+#include "format/cf_format.h"
+#include "signing/cf_sig.h"
+
+/* ---- What the reference sensor supplies: one definition, in C ------------ */
+
+/*
+ * The template types compiled into the reference sensor and, per build, how
+ * many input values its integration code fills (the first `supplies` fields
+ * in input-array order). This table (sensor/supplied.c) is the one source of
+ * truth; tests/unit/test_sensor.c fails when samples/templates/ disagrees.
+ */
+typedef struct cf_sensor_field_def {
+	const char *name;
+	uint8_t type; /* enum cf_field_type */
+} cf_sensor_field_def;
+
+typedef struct cf_sensor_build_def {
+	const char *version; /* dotted decimal */
+	uint16_t supplies;   /* values this build fills, 0..field_count */
+} cf_sensor_build_def;
+
+typedef struct cf_sensor_template_def {
+	const char *name;
+	uint16_t id;
+	uint32_t version; /* template revision */
+	uint16_t field_count;
+	const cf_sensor_field_def *fields; /* input-array order */
+	size_t build_count;
+	const cf_sensor_build_def *builds; /* ascending by version */
+} cf_sensor_template_def;
+
+/* The whole table (static data, sorted by name). */
+const cf_sensor_template_def *cf_sensor_template_defs(size_t *count);
+/* The definition of a template type, or NULL when none is compiled in. */
+const cf_sensor_template_def *cf_sensor_template_def_find(const char *name);
+/* Values build `version` supplies for def, or -1 when def has no such build. */
+int cf_sensor_def_supplies(const cf_sensor_template_def *def, const char *version);
+/* Nonzero when some template definition lists build `version`. */
+int cf_sensor_build_known(const char *version);
+
+/*
+ * Compare a template manifest with the built-in definition of the same name:
+ * id, revision, field names, types and order, and the set of sensor builds
+ * with their supplied counts. Each disagreement is an error (code
+ * "manifest-drift") located at the manifest. CF_OK when they agree,
+ * CF_ERR_REJECTED when not (or when no definition of that name exists),
+ * CF_ERR_NOMEM.
+ */
+cf_status cf_sensor_manifest_check(const cf_template *t, cf_diag_list *diags);
+
+/* ---- The sensor --------------------------------------------------------- */
+
+typedef struct cf_sensor cf_sensor;
+
+/*
+ * A reference sensor of build `version` (must be listed by the built-in
+ * table) using the template manifests of `templates` (borrowed: must outlive
+ * the sensor) for fingerprints and regex limits. A manifest that disagrees
+ * with the built-in definition is reported (manifest-drift) and its template
+ * is unavailable: content for it is skipped. On CF_OK the caller frees *out
+ * with cf_sensor_free(). CF_ERR_INVALID (with a diagnostic) for an unknown
+ * build, CF_ERR_NOMEM.
+ */
+cf_status cf_sensor_new(const char *version, const cf_template_set *templates, cf_sensor **out,
+                        cf_diag_list *diags);
+void cf_sensor_free(cf_sensor *s);
+const char *cf_sensor_version(const cf_sensor *s);
+
+/* Require a valid signature on all content from now on (pk is borrowed). */
+void cf_sensor_set_pubkey(cf_sensor *s, const cf_pubkey *pk);
+
+/* ---- Loading content ------------------------------------------------------ */
+
+/* The loader's steps, in the order they run. */
+typedef enum cf_sensor_step {
+	CF_SENSOR_STEP_NONE = 0,
+	CF_SENSOR_STEP_SIGNATURE,       /* 1: only with a public key */
+	CF_SENSOR_STEP_FORMAT,          /* 2: strict format verifier */
+	CF_SENSOR_STEP_TEMPLATE,        /* 3: template known, fingerprint and field table */
+	CF_SENSOR_STEP_REQUIRES_SENSOR, /* 4: content for a newer build */
+	CF_SENSOR_STEP_FIELD_COUNT,     /* 5: field_count against what this build supplies */
+	CF_SENSOR_STEP_REGEX,           /* 6: PCRE2 compile under the manifest's limits */
+	CF_SENSOR_STEP_VERSION,         /* 7: not newer than the content already active */
+} cf_sensor_step;
+
+/* "signature", "format", "template", "requires_sensor", "field count", ... */
+const char *cf_sensor_step_name(cf_sensor_step step);
+
+typedef enum cf_sensor_outcome {
+	CF_SENSOR_LOADED = 0,     /* now the active content of its channel */
+	CF_SENSOR_SKIPPED_UNSAFE, /* failed a check: not loaded (an error) */
+	CF_SENSOR_SKIPPED_NEWER,  /* requires a newer build: not loaded (a note) */
+	CF_SENSOR_SKIPPED_STALE,  /* loads, but a content version >= it is active (a note) */
+} cf_sensor_outcome;
+
+typedef struct cf_sensor_load_result {
+	cf_sensor_outcome outcome;
+	cf_sensor_step step;      /* the step that skipped it; NONE when loaded */
+	uint32_t channel;         /* 0 when the format step failed */
+	uint64_t content_version; /* 0 when the format step failed */
+	uint64_t replaced;        /* content version it replaced; 0: none */
+	uint32_t instances;
+} cf_sensor_load_result;
+
+/*
+ * Load one channel file. path names it in diagnostics; buf/len are its bytes
+ * (borrowed: everything the interpreter needs is decoded and copied). With a
+ * public key set, sig/sig_len must be the text of its minisign signature
+ * file (NULL when there is none: the content is refused at the signature
+ * step); without one they are ignored. The outcome and every finding go to
+ * *res and diags (an error naming the step for an unsafe skip, a note
+ * otherwise). When a channel's content fails to load, the content loaded
+ * before for that channel stays active (last known good); among the files
+ * that load for one channel the highest content version wins.
+ * Returns CF_OK whether loaded or skipped; CF_ERR_NOMEM, CF_ERR_INVALID.
+ */
+cf_status cf_sensor_load(cf_sensor *s, const char *path, const uint8_t *buf, size_t len,
+                         const char *sig, size_t sig_len, cf_sensor_load_result *res,
+                         cf_diag_list *diags);
+
+/* Active content: the number of channels, and channel i (ascending). */
+size_t cf_sensor_channel_count(const cf_sensor *s);
+typedef struct cf_sensor_channel_info {
+	uint32_t channel;
+	uint64_t content_version;
+	const char *template_name;
+	const char *path;
+	uint32_t instances;
+} cf_sensor_channel_info;
+cf_status cf_sensor_channel_get(const cf_sensor *s, size_t i, cf_sensor_channel_info *out);
+/* Drop every loaded channel (keeps templates and counters). */
+void cf_sensor_unload_all(cf_sensor *s);
+
+/* ---- Templates as this build supplies them -------------------------------- */
+
+/* Index of an available template type (known, manifest given and agreeing,
+ * listed for this build), or -1. */
+int cf_sensor_template_index(const cf_sensor *s, const char *name);
+size_t cf_sensor_template_count(const cf_sensor *s);
+const char *cf_sensor_template_name(const cf_sensor *s, int tmpl);
+/* Fields the template defines, and how many of them this build supplies. */
+unsigned cf_sensor_template_fields(const cf_sensor *s, int tmpl);
+unsigned cf_sensor_supplied(const cf_sensor *s, int tmpl);
+/* Index of a field of the template, or -1; its type (enum cf_field_type). */
+int cf_sensor_field_index(const cf_sensor *s, int tmpl, const char *name);
+uint8_t cf_sensor_field_type(const cf_sensor *s, int tmpl, unsigned field);
+const char *cf_sensor_field_name(const cf_sensor *s, int tmpl, unsigned field);
+
+/* ---- The interpreter ------------------------------------------------------- */
+
+/* One input value. type 0 means absent; a value whose type differs from the
+ * field's is treated as absent too. Strings are borrowed byte ranges. */
+typedef struct cf_sensor_value {
+	uint8_t type; /* 0 absent, else enum cf_field_type */
+	uint64_t u;   /* uint; bool: 0 or 1 */
+	const char *s;
+	size_t len;
+} cf_sensor_value;
+
+typedef enum cf_sensor_report_kind {
+	CF_SENSOR_REPORT_MATCH = 0, /* an instance matched the event */
+	CF_SENSOR_REPORT_LIMIT,     /* a regex hit a PCRE2 limit: treated as no match */
+	CF_SENSOR_REPORT_BOUNDS,    /* a criterion named a field past the input array */
+} cf_sensor_report_kind;
+
+/* What the interpreter reports; every pointer is valid during the callback. */
+typedef struct cf_sensor_report {
+	cf_sensor_report_kind kind;
+	uint32_t channel;
+	uint64_t content_version;
+	const char *template_name;
+	const char *path; /* content file */
+	uint32_t instance;
+	const char *name; /* NULL: no name */
+	uint8_t action, severity;
+	int field;              /* LIMIT, BOUNDS: 0-based field index; MATCH: -1 */
+	const char *field_name; /* LIMIT, BOUNDS */
+	int pcre2_error;        /* LIMIT: PCRE2_ERROR_MATCHLIMIT, ... */
+} cf_sensor_report;
+
+typedef void (*cf_sensor_report_fn)(void *ud, const cf_sensor_report *r);
+
+/*
+ * Evaluate one event of template tmpl against every active channel of that
+ * template (ascending channel, then instance id). values has nvalues entries
+ * (borrowed); the interpreter reads values[i] only for i below both nvalues
+ * and what this build supplies: a criterion on a field past that is treated
+ * as an absent value (a non-wildcard fails) and reported as a BOUNDS event.
+ * fn (may be NULL) gets every match, limit hit and bounds event. Allocates
+ * nothing. Returns the number of matches, or -1 for a bad tmpl.
+ */
+long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_t nvalues,
+                    cf_sensor_report_fn fn, void *ud);
+
+typedef struct cf_sensor_stats {
+	uint64_t events, matches, limit_hits, bounds_events, regex_errors;
+	uint64_t loaded, skipped_unsafe, skipped_newer, skipped_stale;
+} cf_sensor_stats;
+void cf_sensor_get_stats(const cf_sensor *s, cf_sensor_stats *out);
+
+/* ---- Events as JSON lines ------------------------------------------------- */
+
+/* The longest event line accepted, newline excluded. */
+#define CF_SENSOR_EVENT_LINE_MAX ((size_t)1 << 20)
+
+/*
+ * A parsed event: `{"template": NAME, "fields": {NAME: VALUE, ...}}` turned
+ * into the input array this build supplies (fields it does not supply are
+ * dropped). Reused from line to line; caller frees with
+ * cf_sensor_event_free().
+ */
+typedef struct cf_sensor_event cf_sensor_event;
+cf_status cf_sensor_event_new(const cf_sensor *s, cf_sensor_event **out);
+void cf_sensor_event_free(cf_sensor_event *ev);
+/*
+ * Parse one line (len bytes, no newline). CF_ERR_REJECTED with a message in
+ * msg for malformed JSON, a missing or unknown template, an unknown field, a
+ * value of the wrong type, a negative or non-integer number for a uint;
+ * CF_ERR_LIMIT for a line over CF_SENSOR_EVENT_LINE_MAX; CF_ERR_NOMEM.
+ */
+cf_status cf_sensor_event_parse(cf_sensor_event *ev, const char *line, size_t len, char *msg,
+                                size_t msg_len);
+/* cf_sensor_eval() on a parsed event. */
+long cf_sensor_event_eval(cf_sensor *s, const cf_sensor_event *ev, cf_sensor_report_fn fn,
+                          void *ud);
+const char *cf_sensor_event_template(const cf_sensor_event *ev);
+
+/* ---- Rings: staged deployment of bundles ---------------------------------- */
+
+/* The host's ring bucket, 0..9999: BLAKE2b-256("cfc-ring-v1\0" || host_id),
+ * first 8 bytes little-endian, mod 10000 (docs/sensor.md, "Rings"). */
+uint32_t cf_sensor_ring_bucket(const char *host_id);
+
+typedef struct cf_sensor_ring {
+	const char *name;
+	uint32_t percent; /* 0..100 */
+} cf_sensor_ring;
+
+/*
+ * Which ring a host is in: the first ring whose cumulative percentage
+ * (times 100) exceeds the host's bucket; -1 when the rings together cover
+ * less than the whole fleet and the host is beyond them (it takes nothing).
+ */
+int cf_sensor_ring_of(const cf_sensor_ring *rings, size_t count, const char *host_id);
+
+#endif
