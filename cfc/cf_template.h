@@ -59,6 +59,11 @@ void cf_templates_free(cf_template_set *set);
  */
 cf_status cf_templates_load(cf_template_set *set, const char *path, cf_diag_list *diags);
 
+/* The same for one manifest in memory (buf borrowed for the call); path is
+ * what diagnostics and cf_template.path name. */
+cf_status cf_templates_load_buffer(cf_template_set *set, const char *path, const uint8_t *buf,
+                                   size_t len, cf_diag_list *diags);
+
 /* Borrowed pointers, valid while the set lives. NULL when not found. */
 const cf_template *cf_templates_find(const cf_template_set *set, const char *name);
 const cf_template *cf_templates_find_id(const cf_template_set *set, uint16_t id);

@@ -337,6 +337,13 @@ static void parse_criterion(compiler *cc, cf_ycheck *c, const cf_template *t, un
 		size_t len;
 		if (cf_ycheck_str(c, val, crit_keys[which], &s, &len))
 			return;
+		if (len == 0 && kind != CF_CRIT_EQUALS) {
+			cf_ycheck_diag(
+			    c, CF_ERROR, val, "bad-value",
+			    "'%s' must not be empty (it would match everything; use any)",
+			    crit_keys[which]);
+			return;
+		}
 		if (kind == CF_CRIT_REGEX)
 			check_regex(cc, c, t, val, s, len, nocase);
 		out->str = s;

@@ -459,34 +459,13 @@ static int seen_file(cf_template_set *set, const char *path)
 	return 0;
 }
 
-static cf_status load_file(cf_template_set *set, const char *path, cf_diag_list *diags)
+/* Parse, validate and add one manifest held in memory. */
+static cf_status load_buffer(cf_template_set *set, const char *path, const uint8_t *buf, size_t len,
+                             cf_diag_list *diags)
 {
-	cf_status st = CF_OK;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int err_no = 0;
 	cf_ydoc *doc = NULL;
 	cf_template *t = NULL;
-	st = cf_file_read(path, CF_YAML_MAX_SIZE, &buf, &len, &err_no);
-	if (st == CF_ERR_IO) {
-		cf_diag_add(diags, CF_ERROR, NULL, NULL, 0, 0, "cannot open '%s': %s", path,
-		            err_no ? strerror(err_no) : "I/O error");
-		goto out;
-	}
-	if (st == CF_ERR_LIMIT) {
-		cf_diag_add(diags, CF_ERROR, "yaml-limit", path, 0, 0, "file larger than %zu bytes",
-		            CF_YAML_MAX_SIZE);
-		st = CF_ERR_REJECTED;
-		goto out;
-	}
-	if (st != CF_OK)
-		goto out;
-	int seen = seen_file(set, path);
-	if (seen) {
-		st = seen < 0 ? CF_ERR_NOMEM : CF_OK;
-		goto out;
-	}
-	st = cf_yaml_parse(path, buf, len, diags, &doc);
+	cf_status st = cf_yaml_parse(path, buf, len, diags, &doc);
 	if (st != CF_OK)
 		goto out;
 	cf_ycheck c = {doc, diags, 0};
@@ -521,8 +500,45 @@ static cf_status load_file(cf_template_set *set, const char *path, cf_diag_list 
 out:
 	template_free(t);
 	cf_yaml_free(doc);
+	return st;
+}
+
+static cf_status load_file(cf_template_set *set, const char *path, cf_diag_list *diags)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err_no = 0;
+	cf_status st = cf_file_read(path, CF_YAML_MAX_SIZE, &buf, &len, &err_no);
+	if (st == CF_ERR_IO) {
+		cf_diag_add(diags, CF_ERROR, NULL, NULL, 0, 0, "cannot open '%s': %s", path,
+		            err_no ? strerror(err_no) : "I/O error");
+		goto out;
+	}
+	if (st == CF_ERR_LIMIT) {
+		cf_diag_add(diags, CF_ERROR, "yaml-limit", path, 0, 0, "file larger than %zu bytes",
+		            CF_YAML_MAX_SIZE);
+		st = CF_ERR_REJECTED;
+		goto out;
+	}
+	if (st != CF_OK)
+		goto out;
+	int seen = seen_file(set, path);
+	if (seen) {
+		st = seen < 0 ? CF_ERR_NOMEM : CF_OK;
+		goto out;
+	}
+	st = load_buffer(set, path, buf, len, diags);
+out:
 	free(buf);
 	return st;
+}
+
+cf_status cf_templates_load_buffer(cf_template_set *set, const char *path, const uint8_t *buf,
+                                   size_t len, cf_diag_list *diags)
+{
+	if (!set || !path || !buf || !diags)
+		return CF_ERR_INVALID;
+	return load_buffer(set, path, buf, len, diags);
 }
 
 static int name_cmp(const void *a, const void *b)
