@@ -348,7 +348,8 @@ cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len)
 	                             b->strs[b->requires_sensor].len))
 		return CF_ERR_INVALID;
 
-	qsort(b->insts, b->ninsts, sizeof *b->insts, inst_cmp);
+	if (b->ninsts > 1) /* qsort(NULL, 0) is undefined behaviour */
+		qsort(b->insts, b->ninsts, sizeof *b->insts, inst_cmp);
 	for (size_t i = 1; i < b->ninsts; i++)
 		if (b->insts[i].id == b->insts[i - 1].id)
 			return CF_ERR_INVALID;
