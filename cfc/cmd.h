@@ -55,6 +55,11 @@ int cli_exit_status(cf_status st);
 /* fflush + ferror + fclose of stdout; turns a failed write into exit 2. */
 int cli_finish(int status);
 
+/* `cfc verify -p PUBKEY BUNDLE` (cfc/cmd_unbundle.c): verify a release
+ * bundle with pk and print what it holds. Returns an exit status. */
+struct cf_pubkey;
+int cli_bundle_verify(const struct cf_pubkey *pk, const char *path);
+
 /* Parse a decimal integer in [lo, hi] with no junk; 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long lo, unsigned long long hi,
                   unsigned long long *out);

@@ -1,0 +1,361 @@
+/*
+ * cmd_bundle.c - `cfc bundle -s SECKEY -o BUNDLE.tar.zst [--bundle-version N]
+ * [--ring NAME:PERCENT]... [--expires SECONDS|DATE] FILE.cf...`: package
+ * signed channel files into a reproducible, signed release bundle.
+ *
+ * Every FILE.cf must carry FILE.cf.minisig, a valid signature by the
+ * bundling key (made by `cfc sign`, where lint gates content); the bundler
+ * signs only the manifest. docs/bundles.md has the details.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+#include "release/cf_bundle.h"
+#include "signing/cf_sig.h"
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* SOURCE_DATE_EPOCH when set, else now; -1 when it is not a number. */
+static int creation_time(uint64_t *t)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		unsigned long long v = 0;
+		if (cli_parse_u64(sde, 0, (unsigned long long)INT64_MAX, &v) != 0)
+			return -1;
+		*t = v;
+		return 0;
+	}
+	time_t now = time(NULL);
+	*t = now < 0 ? 0 : (uint64_t)now;
+	return 0;
+}
+
+/* --expires: SECONDS after the creation time, or an absolute UTC date
+ * YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ. */
+static int parse_expires(const char *s, uint64_t created, uint64_t *out)
+{
+	unsigned long long secs = 0;
+	if (cli_parse_u64(s, 1, (unsigned long long)INT64_MAX - created, &secs) == 0) {
+		*out = created + secs;
+		return 0;
+	}
+	/* Fixed-width digits only; timegm() then normalises, so a date that
+	 * does not exist (Feb 30) shows up as a changed field. */
+	int f[6] = {0, 0, 0, 0, 0, 0};
+	static const int width[6] = {4, 2, 2, 2, 2, 2};
+	static const char sep[6] = {'-', '-', 'T', ':', ':', 'Z'};
+	size_t len = strlen(s), pos = 0;
+	int nf = len == 10 ? 3 : len == 20 ? 6 : 0;
+	if (!nf)
+		return -1;
+	for (int k = 0; k < nf; k++) {
+		for (int d = 0; d < width[k]; d++, pos++) {
+			if (s[pos] < '0' || s[pos] > '9')
+				return -1;
+			f[k] = f[k] * 10 + (s[pos] - '0');
+		}
+		if (k < nf - 1 || nf == 6) {
+			if (s[pos] != sep[k])
+				return -1;
+			pos++;
+		}
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = f[0] - 1900;
+	tm.tm_mon = f[1] - 1;
+	tm.tm_mday = f[2];
+	tm.tm_hour = f[3];
+	tm.tm_min = f[4];
+	tm.tm_sec = f[5];
+	time_t t = timegm(&tm);
+	if (t < 0 || tm.tm_year != f[0] - 1900 || tm.tm_mon != f[1] - 1 || tm.tm_mday != f[2] ||
+	    tm.tm_hour != f[3] || tm.tm_min != f[4] || tm.tm_sec != f[5])
+		return -1;
+	*out = (uint64_t)t;
+	return 0;
+}
+
+/* --ring NAME:PERCENT; the library checks the name and the order. */
+static int parse_ring(char *arg, cf_bundle_ring *r)
+{
+	char *colon = strrchr(arg, ':');
+	unsigned long long pct = 0;
+	if (!colon || colon == arg || cli_parse_u64(colon + 1, 1, 100, &pct) != 0)
+		return -1;
+	*colon = '\0';
+	r->name = arg;
+	r->percent = (unsigned)pct;
+	return 0;
+}
+
+static int load_seckey(const char *path, const char *pw_file, cf_seckey **sk)
+{
+	char *text = NULL, *pw = NULL;
+	size_t len = 0, pw_len = 0;
+	int err_no = 0, encrypted = 0, status = EXIT_TROUBLE;
+	cf_sig_error err;
+	cf_status st = cf_key_file_read(path, CF_KEY_FILE_MAX, &text, &len, &err_no);
+	if (st == CF_ERR_IO) {
+		cli_io_error("read", path, err_no);
+		goto out;
+	}
+	if (st != CF_OK) {
+		cli_error("%s: %s", path,
+		          st == CF_ERR_LIMIT ? "too large for a secret key file" : cf_strerror(st));
+		goto out;
+	}
+	if ((st = cf_seckey_encrypted(text, len, &encrypted, &err)) != CF_OK) {
+		cli_error("%s: %s", path, err.message);
+		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
+		goto out;
+	}
+	if (encrypted) {
+		if (!pw_file) {
+			const char *env = getenv("CFC_PASSWORD_FILE");
+			if (env && *env)
+				pw_file = env;
+		}
+		st = pw_file ? cf_key_password_file(pw_file, &pw, &pw_len, &err_no)
+		             : cf_key_password_tty("Password: ", &pw, &pw_len, &err_no);
+		if (st != CF_OK) {
+			if (st == CF_ERR_IO)
+				cli_io_error("read a password from", pw_file ? pw_file : "/dev/tty",
+				             err_no);
+			else
+				cli_error("cannot read the password: %s", cf_strerror(st));
+			goto out;
+		}
+	}
+	st = cf_seckey_parse(text, len, pw, pw_len, sk, &err);
+	if (st != CF_OK) {
+		cli_error("%s: %s", path, err.message);
+		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	cf_key_secret_free(text);
+	cf_key_secret_free(pw);
+	return status;
+}
+
+/* Read FILE.cf and FILE.cf.minisig into in. Returns an exit status. */
+static int read_input(const char *path, cf_bundle_input *in)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err_no = 0;
+	size_t n = strlen(path);
+	char *sig_path = malloc(n + sizeof ".minisig");
+	if (!sig_path) {
+		cli_error("out of memory");
+		return EXIT_TROUBLE;
+	}
+	memcpy(sig_path, path, n);
+	memcpy(sig_path + n, ".minisig", sizeof ".minisig");
+	int status = EXIT_TROUBLE;
+	cf_status st = cf_file_read(path, (size_t)CF_BUNDLE_MAX_ENTRY_SIZE, &buf, &len, &err_no);
+	if (st == CF_ERR_LIMIT) {
+		cli_error("%s: larger than the %" PRIu64 "-byte cap on a bundle entry", path,
+		          (uint64_t)CF_BUNDLE_MAX_ENTRY_SIZE);
+		status = EXIT_REJECTED;
+		goto out;
+	}
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("read", path, err_no);
+		else
+			cli_error("%s: %s", path, cf_strerror(st));
+		goto out;
+	}
+	in->data = buf;
+	in->len = len;
+	buf = NULL;
+	st = cf_file_read(sig_path, CF_SIG_FILE_MAX, &buf, &len, &err_no);
+	if (st == CF_ERR_IO && err_no == ENOENT) {
+		cli_error("%s: not signed (no '%s'): sign it with 'cfc sign' first", path,
+		          sig_path);
+		status = EXIT_REJECTED;
+		goto out;
+	}
+	if (st == CF_ERR_LIMIT) {
+		cli_error("%s: larger than %u bytes: not a signature file", sig_path,
+		          CF_SIG_FILE_MAX);
+		status = EXIT_REJECTED;
+		goto out;
+	}
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("read", sig_path, err_no);
+		else
+			cli_error("%s: %s", sig_path, cf_strerror(st));
+		goto out;
+	}
+	in->sig = (const char *)buf;
+	in->sig_len = len;
+	in->path = path;
+	in->name = base_name(path);
+	status = EXIT_OK;
+out:
+	free(sig_path);
+	return status;
+}
+
+int cmd_bundle(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"secret-key", required_argument, NULL, 's'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"bundle-version", required_argument, NULL, 'V'},
+	    {"ring", required_argument, NULL, 'r'},
+	    {"expires", required_argument, NULL, 'e'},
+	    {"password-file", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *sec_path = NULL, *out_path = NULL, *expires_arg = NULL, *pw_file = NULL;
+	cf_bundle_ring rings[CF_BUNDLE_MAX_RINGS];
+	size_t ring_count = 0;
+	unsigned long long version = 0;
+	int have_version = 0;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:o:P:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sec_path = optarg;
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'V':
+			if (cli_parse_u64(optarg, 1, (unsigned long long)INT64_MAX, &version) != 0)
+				return cli_bad_usage("bundle",
+				                     "--bundle-version: '%s' is not in 1..%lld",
+				                     optarg, (long long)INT64_MAX);
+			have_version = 1;
+			break;
+		case 'r':
+			if (ring_count == CF_BUNDLE_MAX_RINGS)
+				return cli_bad_usage("bundle", "at most %u --ring options",
+				                     CF_BUNDLE_MAX_RINGS);
+			if (parse_ring(optarg, &rings[ring_count]) != 0)
+				return cli_bad_usage(
+				    "bundle", "--ring: '%s' is not NAME:PERCENT (1..100)", optarg);
+			ring_count++;
+			break;
+		case 'e':
+			expires_arg = optarg;
+			break;
+		case 'P':
+			pw_file = optarg;
+			break;
+		case 'h':
+			cli_usage(stdout, "bundle");
+			return cli_finish(EXIT_OK);
+		default:
+			return cli_bad_usage("bundle", "bad option");
+		}
+	}
+	if (!sec_path || !out_path)
+		return cli_bad_usage("bundle", "-s SECKEY and -o BUNDLE are required");
+	cf_bundle_compression comp = cf_bundle_compression_for_path(out_path);
+	if (!comp)
+		return cli_bad_usage("bundle",
+		                     "'%s': the bundle name must end in .tar.zst (zstd) or .tar.gz "
+		                     "(gzip)",
+		                     out_path);
+	if (optind >= argc)
+		return cli_bad_usage("bundle", "expected at least one FILE.cf");
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0)
+			return cli_bad_usage("bundle", "FILE.cf cannot be stdin: its signature "
+			                               "is read from FILE.cf.minisig");
+	uint64_t created = 0, expires = 0;
+	if (creation_time(&created) != 0)
+		return cli_bad_usage("bundle", "SOURCE_DATE_EPOCH must be a decimal number of "
+		                               "seconds");
+	if (!expires_arg)
+		expires = created + CF_BUNDLE_DEFAULT_LIFETIME;
+	else if (parse_expires(expires_arg, created, &expires) != 0)
+		return cli_bad_usage("bundle",
+		                     "--expires: '%s' is not SECONDS or a UTC date YYYY-MM-DD or "
+		                     "YYYY-MM-DDTHH:MM:SSZ",
+		                     expires_arg);
+	if (expires <= created)
+		return cli_bad_usage("bundle", "--expires: %s is not after the creation time",
+		                     expires_arg);
+
+	size_t count = (size_t)(argc - optind);
+	cf_bundle_input *in = calloc(count, sizeof *in);
+	cf_seckey *sk = NULL;
+	cf_diag_list *diags = cf_diags_new();
+	uint8_t *bundle = NULL;
+	size_t bundle_len = 0;
+	int status = EXIT_TROUBLE;
+	if (!in || !diags) {
+		cli_error("out of memory");
+		goto out;
+	}
+	if ((status = load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		int s = read_input(argv[optind + (int)i], &in[i]);
+		if (s > status)
+			status = s;
+	}
+	if (status != EXIT_OK)
+		goto out;
+	cf_bundle_create_opts bo = {
+	    .bundle_version = have_version ? (uint64_t)version : created,
+	    .created = created,
+	    .expires = expires,
+	    .rings = rings,
+	    .ring_count = ring_count,
+	    .compression = comp,
+	};
+	if (!have_version && bo.bundle_version == 0)
+		bo.bundle_version = 1;
+	cf_status st = cf_bundle_create(sk, in, count, &bo, out_path, &bundle, &bundle_len, diags);
+	cli_print_diags(diags);
+	if (st != CF_OK) {
+		if (st == CF_ERR_NOMEM)
+			cli_error("out of memory");
+		status = cli_exit_status(st);
+		goto out;
+	}
+	int err_no = 0;
+	st = cf_file_write_atomic(out_path, bundle, bundle_len, 0644, 0, &err_no);
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("write", out_path, err_no);
+		else
+			cli_error("%s: %s", out_path, cf_strerror(st));
+		status = EXIT_TROUBLE;
+		goto out;
+	}
+	status = cli_finish(EXIT_OK);
+out:
+	for (size_t i = 0; in && i < count; i++) {
+		free((void *)in[i].data);
+		free((void *)in[i].sig);
+	}
+	free(in);
+	free(bundle);
+	cf_diags_free(diags);
+	cf_seckey_free(sk);
+	return status;
+}

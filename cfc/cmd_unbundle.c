@@ -1,0 +1,191 @@
+/*
+ * cmd_unbundle.c - `cfc unbundle -p PUBKEY [-C DIR] [--state DIR] BUNDLE`:
+ * verify a release bundle completely in memory, then install it into DIR
+ * (all files, or none when anything fails a check). Also the bundle half of
+ * `cfc verify -p PUBKEY BUNDLE` (cli_bundle_verify()).
+ *
+ * The time an expiry is checked against is the clock, or CFC_NOW (Unix
+ * seconds) when set: a test hook. SOURCE_DATE_EPOCH never moves it.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+#include "release/cf_bundle.h"
+#include "signing/cf_sig.h"
+
+/* The verifier's notion of now; -1 when CFC_NOW is set but not a number. */
+static int verify_time(uint64_t *now)
+{
+	const char *env = getenv("CFC_NOW");
+	if (env && *env) {
+		unsigned long long v = 0;
+		if (cli_parse_u64(env, 0, (unsigned long long)INT64_MAX, &v) != 0)
+			return -1;
+		*now = v;
+		return 0;
+	}
+	time_t t = time(NULL);
+	*now = t < 0 ? 0 : (uint64_t)t;
+	return 0;
+}
+
+/* Read and verify a bundle; prints every diagnostic. Returns an exit
+ * status; on EXIT_OK *out is the verified bundle. */
+static int open_bundle(const cf_pubkey *pk, const char *path, cf_bundle **out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err_no = 0, status = EXIT_TROUBLE;
+	uint64_t now = 0;
+	cf_diag_list *diags = NULL;
+	*out = NULL;
+	if (verify_time(&now) != 0) {
+		cli_error("CFC_NOW must be a decimal number of seconds");
+		return EXIT_TROUBLE;
+	}
+	cf_status st = cf_file_read(path, (size_t)CF_BUNDLE_MAX_ARCHIVE_SIZE, &buf, &len, &err_no);
+	if (st == CF_ERR_LIMIT) {
+		cli_error("%s: larger than the %" PRIu64 "-byte cap on a bundle file", path,
+		          (uint64_t)CF_BUNDLE_MAX_ARCHIVE_SIZE);
+		return EXIT_REJECTED;
+	}
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("read", path, err_no);
+		else
+			cli_error("%s: %s", path, cf_strerror(st));
+		return EXIT_TROUBLE;
+	}
+	if (!(diags = cf_diags_new())) {
+		cli_error("out of memory");
+		goto out;
+	}
+	cf_bundle_open_opts oo = {.now = now, .path = path};
+	st = cf_bundle_open(buf, len, pk, &oo, out, diags);
+	cli_print_diags(diags);
+	if (st == CF_ERR_NOMEM && cf_diags_count(diags) == 0)
+		cli_error("out of memory");
+	status = cli_exit_status(st);
+out:
+	cf_diags_free(diags);
+	free(buf);
+	return status;
+}
+
+int cli_bundle_verify(const cf_pubkey *pk, const char *path)
+{
+	cf_bundle *b = NULL;
+	int status = open_bundle(pk, path, &b);
+	if (status != EXIT_OK)
+		return status;
+	char when[32];
+	time_t t = (time_t)cf_bundle_expires(b);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(when, sizeof when, "@%" PRIu64, cf_bundle_expires(b));
+	printf("%s: bundle OK (bundle version %" PRIu64 ", %zu channel files, expires %s, rings",
+	       path, cf_bundle_version(b), cf_bundle_file_count(b), when);
+	for (size_t i = 0; i < cf_bundle_ring_count(b); i++) {
+		cf_bundle_ring r = cf_bundle_ring_at(b, i);
+		printf(" %s:%u", r.name, r.percent);
+	}
+	printf(")\n");
+	for (size_t i = 0; i < cf_bundle_file_count(b); i++) {
+		const cf_bundle_file *f = cf_bundle_file_at(b, i);
+		printf("  %s: signature OK (channel %" PRIu32 ", version %" PRIu64
+		       ", template %s, %u fields)\n",
+		       f->name, f->view.hdr.channel, f->view.hdr.content_version,
+		       f->view.hdr.template_name.ptr, (unsigned)f->view.hdr.field_count);
+	}
+	cf_bundle_free(b);
+	return EXIT_OK;
+}
+
+int cmd_unbundle(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"public-key", required_argument, NULL, 'p'},
+	    {"directory", required_argument, NULL, 'C'},
+	    {"state", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *pub_path = NULL, *dir = ".", *state_dir = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:C:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 'C':
+			dir = optarg;
+			break;
+		case 'S':
+			state_dir = optarg;
+			break;
+		case 'h':
+			cli_usage(stdout, "unbundle");
+			return cli_finish(EXIT_OK);
+		default:
+			return cli_bad_usage("unbundle", "bad option");
+		}
+	}
+	if (!pub_path)
+		return cli_bad_usage("unbundle", "-p PUBKEY is required");
+	if (argc - optind != 1)
+		return cli_bad_usage("unbundle", "expected exactly one BUNDLE");
+	const char *path = argv[optind];
+
+	uint8_t *pub_text = NULL;
+	size_t pub_len = 0;
+	int err_no = 0, status = EXIT_TROUBLE;
+	cf_pubkey *pk = NULL;
+	cf_bundle *b = NULL;
+	cf_diag_list *diags = NULL;
+	cf_sig_error err;
+	cf_status st = cf_file_read(pub_path, CF_KEY_FILE_MAX, &pub_text, &pub_len, &err_no);
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("read", pub_path, err_no);
+		else
+			cli_error("%s: %s", pub_path,
+			          st == CF_ERR_LIMIT ? "too large for a public key file"
+			                             : cf_strerror(st));
+		goto out;
+	}
+	if (cf_pubkey_parse((const char *)pub_text, pub_len, &pk, &err) != CF_OK) {
+		cli_error("%s: %s", pub_path, err.message);
+		goto out;
+	}
+	if ((status = open_bundle(pk, path, &b)) != EXIT_OK)
+		goto out;
+	if (!(diags = cf_diags_new())) {
+		cli_error("out of memory");
+		status = EXIT_TROUBLE;
+		goto out;
+	}
+	st = cf_bundle_install(b, dir, state_dir, path, diags, &err_no);
+	cli_print_diags(diags);
+	if (st != CF_OK) {
+		if (st == CF_ERR_NOMEM && cf_diags_count(diags) == 0)
+			cli_error("out of memory");
+		status = cli_exit_status(st);
+		goto out;
+	}
+	printf("%s: installed bundle version %" PRIu64 " (%zu channel files) into %s\n", path,
+	       cf_bundle_version(b), cf_bundle_file_count(b), dir);
+	status = cli_finish(EXIT_OK);
+out:
+	cf_diags_free(diags);
+	cf_bundle_free(b);
+	cf_pubkey_free(pk);
+	free(pub_text);
+	return status;
+}

@@ -1,0 +1,606 @@
+/*
+ * read.c - cf_bundle_open(): verify a bundle held in memory.
+ *
+ * The archive is read entry by entry with libarchive (tar formats only;
+ * zstd, gzip or no compression, all in-process). Every cap is checked at
+ * the entry's header, before its data is decompressed, and the data read
+ * is counted against the size the header declared. Only then, with every
+ * byte in memory, come the signature, the manifest and the files. The
+ * checks run in the order docs/bundles.md lists; nothing is trusted before
+ * the manifest's signature verified, and the manifest's JSON is parsed only
+ * after that.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "release/bundle_int.h"
+
+typedef struct rctx {
+	const char *path;
+	cf_diag_list *diags;
+	uint64_t max_entries, max_entry_size, max_total;
+} rctx;
+
+/* A name as it may be shown: printable ASCII, the rest as '?', cut short. */
+static void shown(const char *name, char out[128])
+{
+	size_t i = 0;
+	for (; name && name[i] && i < 120; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		out[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	if (name && name[i]) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+}
+
+static const char *type_name(mode_t type)
+{
+	switch (type) {
+	case AE_IFLNK:
+		return "a symbolic link";
+	case AE_IFDIR:
+		return "a directory";
+	case AE_IFCHR:
+		return "a character device";
+	case AE_IFBLK:
+		return "a block device";
+	case AE_IFIFO:
+		return "a FIFO";
+	case AE_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+static void entries_free(bentry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].name);
+		free(e[i].data);
+	}
+	free(e);
+}
+
+/* Case-insensitive first, so names that differ only in case sit side by
+ * side; byte order breaks ties, so the order is total. */
+static int entry_cmp(const void *a, const void *b)
+{
+	const bentry *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static const bentry *entry_find(const bentry *e, size_t n, const char *name)
+{
+	bentry key = {(char *)name, NULL, 0};
+	return bsearch(&key, e, n, sizeof *e, entry_cmp);
+}
+
+/* Check one header; on CF_OK the caller reads size bytes of data. */
+static cf_status check_header(rctx *c, struct archive_entry *ae, uint64_t index, uint64_t total,
+                              uint64_t *size)
+{
+	char name[128];
+	const char *raw = archive_entry_pathname(ae);
+	shown(raw, name);
+	if (index > c->max_entries)
+		return cf_bundle_reject(c->diags, c->path, "bundle-limit",
+		                        "more than %" PRIu64 " archive entries", c->max_entries);
+	if (!raw)
+		return cf_bundle_reject(c->diags, c->path, "bundle-entry-name",
+		                        "entry %" PRIu64 ": no usable path name", index);
+	if (archive_entry_hardlink(ae))
+		return cf_bundle_reject(c->diags, c->path, "bundle-entry-type",
+		                        "entry '%s': a hard link; only regular files are allowed",
+		                        name);
+	mode_t type = archive_entry_filetype(ae);
+	if (type != AE_IFREG || archive_entry_symlink(ae))
+		return cf_bundle_reject(c->diags, c->path, "bundle-entry-type",
+		                        "entry '%s': %s; only regular files are allowed", name,
+		                        archive_entry_symlink(ae) ? "a symbolic link"
+		                                                  : type_name(type));
+	if (!cf_bundle_name_valid(raw, strlen(raw)))
+		return cf_bundle_reject(c->diags, c->path, "bundle-entry-name",
+		                        "entry '%s': not a plain file name (only [A-Za-z0-9._+-], "
+		                        "at most %u bytes, no leading '.' or '-'; no '/', '..' or "
+		                        "absolute paths)",
+		                        name, CF_BUNDLE_MAX_NAME);
+	if (archive_entry_sparse_count(ae) > 0)
+		return cf_bundle_reject(c->diags, c->path, "bundle-entry-type",
+		                        "entry '%s': a sparse file; only plain regular files are "
+		                        "allowed",
+		                        name);
+	if (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0)
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "entry '%s': no size in its header", name);
+	uint64_t sz = (uint64_t)archive_entry_size(ae);
+	if (sz > c->max_entry_size)
+		return cf_bundle_reject(c->diags, c->path, "bundle-limit",
+		                        "entry '%s': %" PRIu64 " bytes, over the %" PRIu64
+		                        "-byte cap on one entry",
+		                        name, sz, c->max_entry_size);
+	if (sz > c->max_total - total)
+		return cf_bundle_reject(c->diags, c->path, "bundle-limit",
+		                        "entry '%s': %" PRIu64 " bytes would take the archive past "
+		                        "the %" PRIu64 "-byte cap on its decompressed contents",
+		                        name, sz, c->max_total);
+	*size = sz;
+	return CF_OK;
+}
+
+static cf_status archive_fail(rctx *c, struct archive *a, uint64_t entries, const char *name)
+{
+	const char *why = archive_error_string(a);
+	if (!why)
+		why = "unknown error";
+	if (entries == 0)
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "not a bundle (a tar archive, optionally zstd or gzip "
+		                        "compressed): %s",
+		                        why);
+	if (name)
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "entry '%s': corrupt or truncated archive: %s", name, why);
+	return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+	                        "corrupt or truncated archive after %" PRIu64 " entries: %s",
+	                        entries, why);
+}
+
+/* Read every entry into memory, enforcing the caps as it goes. */
+static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **out,
+                              size_t *out_count)
+{
+	cf_status st = CF_ERR_NOMEM;
+	bentry *e = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0;
+	struct archive *a = archive_read_new();
+	*out = NULL;
+	*out_count = 0;
+	if (!a)
+		goto out;
+	/* ARCHIVE_WARN here means "would run an external program": refused. */
+	if (archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_none(a) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(a) != ARCHIVE_OK) {
+		st = CF_ERR_INTERNAL;
+		if (c->diags)
+			cf_diag_add(c->diags, CF_ERROR, "bundle-internal", c->path, 0, 0,
+			            "libarchive lacks built-in zstd or gzip support");
+		goto out;
+	}
+	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+		st = archive_fail(c, a, 0, NULL);
+		goto out;
+	}
+	for (;;) {
+		struct archive_entry *ae;
+		int r = archive_read_next_header(a, &ae);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			/* ARCHIVE_WARN included: a malformed header is not "mostly ok". */
+			st = archive_fail(c, a, n, NULL);
+			goto out;
+		}
+		if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_TAR) {
+			st = cf_bundle_reject(c->diags, c->path, "bundle-archive",
+			                      "not a tar archive (%s)", archive_format_name(a));
+			goto out;
+		}
+		uint64_t size = 0;
+		if ((st = check_header(c, ae, (uint64_t)n + 1, total, &size)) != CF_OK)
+			goto out;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			bentry *ne = realloc(e, ncap * sizeof *e);
+			if (!ne) {
+				st = CF_ERR_NOMEM;
+				goto out;
+			}
+			e = ne;
+			cap = ncap;
+		}
+		bentry *cur = &e[n];
+		memset(cur, 0, sizeof *cur);
+		n++;
+		cur->name = strdup(archive_entry_pathname(ae));
+		cur->data = malloc((size_t)size + 1);
+		if (!cur->name || !cur->data) {
+			st = CF_ERR_NOMEM;
+			goto out;
+		}
+		size_t got = 0;
+		while (got < size) {
+			la_ssize_t r2 = archive_read_data(a, cur->data + got, (size_t)size - got);
+			if (r2 < 0 || (r2 == 0 && got < size)) {
+				st = archive_fail(c, a, n, cur->name);
+				goto out;
+			}
+			got += (size_t)r2;
+		}
+		uint8_t probe[16];
+		la_ssize_t extra = archive_read_data(a, probe, sizeof probe);
+		if (extra != 0) {
+			st = extra < 0 ? archive_fail(c, a, n, cur->name)
+			               : cf_bundle_reject(c->diags, c->path, "bundle-archive",
+			                                  "entry '%s': more data than its header "
+			                                  "declares",
+			                                  cur->name);
+			goto out;
+		}
+		cur->data[size] = 0;
+		cur->len = (size_t)size;
+		total += size;
+	}
+	qsort(e, n, sizeof *e, entry_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(e[i - 1].name, e[i].name) == 0) {
+			st = cf_bundle_reject(c->diags, c->path, "bundle-entry-duplicate",
+			                      "entry '%s': in the archive more than once",
+			                      e[i].name);
+			goto out;
+		}
+		if (strcasecmp(e[i - 1].name, e[i].name) == 0) {
+			st = cf_bundle_reject(c->diags, c->path, "bundle-entry-duplicate",
+			                      "entries '%s' and '%s': names may not differ only in "
+			                      "case",
+			                      e[i - 1].name, e[i].name);
+			goto out;
+		}
+	}
+	*out = e;
+	*out_count = n;
+	e = NULL;
+	n = 0;
+	st = CF_OK;
+out:
+	entries_free(e, n);
+	archive_read_free(a);
+	return st;
+}
+
+/* The manifest's signature, its trusted comment and the manifest. */
+static cf_status check_manifest(rctx *c, const cf_pubkey *pk, const bentry *man, const bentry *msig,
+                                manifest *m)
+{
+	cf_sig *sig = NULL;
+	cf_sig_error serr;
+	char msg[256];
+	cf_status st = cf_sig_parse((const char *)msig->data, msig->len, &sig, &serr);
+	if (st == CF_ERR_NOMEM)
+		goto out;
+	if (st != CF_OK) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-manifest-signature",
+		                      "entry '" CF_BUNDLE_MANIFEST_SIG "': %s", serr.message);
+		goto out;
+	}
+	st = cf_sig_verify(pk, sig, man->data, man->len, 0, &serr);
+	if (st == CF_ERR_NOMEM)
+		goto out;
+	if (st != CF_OK) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-manifest-signature",
+		                      "entry '" CF_BUNDLE_MANIFEST
+		                      "': signature check failed (%s): %s",
+		                      cf_sig_check_name(serr.check), serr.message);
+		goto out;
+	}
+	size_t tlen = 0;
+	const char *tc = cf_sig_trusted_comment(sig, &tlen);
+	uint64_t created = 0, version = 0;
+	uint8_t want[HASH_SIZE], got[HASH_SIZE];
+	if (cf_bundle_comment_parse(tc, tlen, &created, &version, want, msg, sizeof msg) != CF_OK) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-manifest-signature",
+		                      "entry '" CF_BUNDLE_MANIFEST_SIG "': %s", msg);
+		goto out;
+	}
+	cf_bundle_hash(man->data, man->len, got);
+	if (memcmp(want, got, HASH_SIZE) != 0) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-manifest-signature",
+		                      "entry '" CF_BUNDLE_MANIFEST "': its BLAKE2b-256 is not the "
+		                      "one the signature's trusted comment names");
+		goto out;
+	}
+	st = cf_bundle_manifest_decode(man->data, man->len, m, msg, sizeof msg);
+	if (st == CF_ERR_REJECTED)
+		st = cf_bundle_reject(c->diags, c->path, "bundle-manifest",
+		                      "entry '" CF_BUNDLE_MANIFEST "': %s", msg);
+	if (st != CF_OK)
+		goto out;
+	if (m->bundle_version != version || m->created != created) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-manifest-signature",
+		                      "entry '" CF_BUNDLE_MANIFEST "': bundle version %" PRIu64
+		                      " and creation time %" PRIu64
+		                      " differ from the signature's trusted comment (%" PRIu64
+		                      ", %" PRIu64 ")",
+		                      m->bundle_version, m->created, version, created);
+		cf_bundle_manifest_clear(m);
+		goto out;
+	}
+out:
+	cf_sig_free(sig);
+	return st;
+}
+
+static int str_eq(cf_str s, const char *z)
+{
+	if (!z)
+		return s.len == 0;
+	return s.len == strlen(z) && memcmp(s.ptr, z, s.len) == 0;
+}
+
+/* One listed file: size, hash, signature size and hash, signature, header. */
+static cf_status check_file(rctx *c, const cf_pubkey *pk, const mrecord *r, const bentry *fe,
+                            const bentry *se, cf_bundle_file *out)
+{
+	uint8_t h[HASH_SIZE];
+	char want[HASH_HEX], got[HASH_HEX];
+	cf_sig *sig = NULL;
+	cf_sig_error serr;
+	cf_status st = CF_OK;
+	const bentry *pair[2] = {fe, se};
+	const uint64_t sizes[2] = {r->size, r->sig_size};
+	const uint8_t *hashes[2] = {r->hash, r->sig_hash};
+	for (int k = 0; k < 2; k++) {
+		if (pair[k]->len != sizes[k]) {
+			st = cf_bundle_reject(
+			    c->diags, c->path, "bundle-size",
+			    "entry '%s': %zu bytes, but the manifest lists %" PRIu64, pair[k]->name,
+			    pair[k]->len, sizes[k]);
+			goto out;
+		}
+		cf_bundle_hash(pair[k]->data, pair[k]->len, h);
+		if (memcmp(h, hashes[k], HASH_SIZE) != 0) {
+			cf_bundle_hex(h, HASH_SIZE, got);
+			cf_bundle_hex(hashes[k], HASH_SIZE, want);
+			st = cf_bundle_reject(
+			    c->diags, c->path, "bundle-hash",
+			    "entry '%s': BLAKE2b-256 %s, but the manifest lists %s", pair[k]->name,
+			    got, want);
+			goto out;
+		}
+	}
+	st = cf_sig_parse((const char *)se->data, se->len, &sig, &serr);
+	if (st == CF_OK)
+		st = cf_sig_verify_channel(pk, sig, fe->data, fe->len, 0, &out->view, NULL, &serr);
+	if (st == CF_ERR_NOMEM)
+		goto out;
+	if (st != CF_OK) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-signature",
+		                      "entry '%s': signature check failed (%s): %s", fe->name,
+		                      cf_sig_check_name(serr.check), serr.message);
+		goto out;
+	}
+	const cf_header *hd = &out->view.hdr;
+	const char *what = NULL;
+	if (hd->channel != r->channel)
+		what = "channel";
+	else if (hd->content_version != r->content_version)
+		what = "content version";
+	else if (!str_eq(hd->template_name, r->template_name))
+		what = "template name";
+	else if (hd->template_id != r->template_id)
+		what = "template id";
+	else if (hd->template_version != r->template_version)
+		what = "template version";
+	else if (memcmp(hd->fingerprint, r->fingerprint, CF_FINGERPRINT_SIZE) != 0)
+		what = "template fingerprint";
+	else if (hd->field_count != r->field_count)
+		what = "field count";
+	else if (hd->instance_count != r->instance_count)
+		what = "instance count";
+	else if (!str_eq(hd->requires_sensor, r->requires_sensor))
+		what = "requires_sensor";
+	if (what) {
+		st = cf_bundle_reject(
+		    c->diags, c->path, "bundle-header",
+		    "entry '%s': the file's %s differs from the manifest's record", fe->name, what);
+		goto out;
+	}
+	out->name = fe->name;
+	out->data = fe->data;
+	out->len = fe->len;
+	out->sig_name = se->name;
+	out->sig = (const char *)se->data;
+	out->sig_len = se->len;
+	memcpy(out->hash, r->hash, HASH_SIZE);
+out:
+	cf_sig_free(sig);
+	return st;
+}
+
+/* Merge a check's status into the run's: NOMEM wins, then REJECTED. */
+static cf_status merge(cf_status acc, cf_status st)
+{
+	if (acc == CF_ERR_NOMEM || st == CF_ERR_NOMEM)
+		return CF_ERR_NOMEM;
+	return acc != CF_OK ? acc : st;
+}
+
+cf_status cf_bundle_open(const uint8_t *buf, size_t len, const cf_pubkey *pk,
+                         const cf_bundle_open_opts *opts, cf_bundle **out, cf_diag_list *diags)
+{
+	cf_status st = CF_ERR_NOMEM;
+	cf_bundle *b = NULL;
+	char when[32], now_s[32];
+	if (out)
+		*out = NULL;
+	if (!buf || !pk || !opts || !out)
+		return CF_ERR_INVALID;
+	if ((st = cf_sig_init()) != CF_OK)
+		return st;
+	rctx c = {opts->path ? opts->path : "bundle", diags, CF_BUNDLE_MAX_ENTRIES,
+	          CF_BUNDLE_MAX_ENTRY_SIZE, CF_BUNDLE_MAX_TOTAL_SIZE};
+	if (opts->max_entries && opts->max_entries < c.max_entries)
+		c.max_entries = opts->max_entries;
+	if (opts->max_entry_size && opts->max_entry_size < c.max_entry_size)
+		c.max_entry_size = opts->max_entry_size;
+	if (opts->max_total_size && opts->max_total_size < c.max_total)
+		c.max_total = opts->max_total_size;
+	if ((uint64_t)len > CF_BUNDLE_MAX_ARCHIVE_SIZE)
+		return cf_bundle_reject(diags, c.path, "bundle-limit",
+		                        "%zu bytes, over the %" PRIu64 "-byte cap on a bundle file",
+		                        len, (uint64_t)CF_BUNDLE_MAX_ARCHIVE_SIZE);
+
+	b = calloc(1, sizeof *b);
+	if (!b)
+		goto out;
+	/* 1. Entries, with every cap enforced while reading. */
+	if ((st = read_entries(&c, buf, len, &b->entries, &b->entry_count)) != CF_OK)
+		goto out;
+	/* 2. The manifest and its signature must be there. */
+	b->manifest_entry = entry_find(b->entries, b->entry_count, CF_BUNDLE_MANIFEST);
+	b->manifest_sig_entry = entry_find(b->entries, b->entry_count, CF_BUNDLE_MANIFEST_SIG);
+	if (!b->manifest_entry) {
+		st = cf_bundle_reject(diags, c.path, "bundle-manifest",
+		                      "no '" CF_BUNDLE_MANIFEST "' in the archive");
+		goto out;
+	}
+	if (!b->manifest_sig_entry) {
+		st = cf_bundle_reject(diags, c.path, "bundle-manifest-signature",
+		                      "'" CF_BUNDLE_MANIFEST
+		                      "' is not signed (no '" CF_BUNDLE_MANIFEST_SIG
+		                      "' in the archive)");
+		goto out;
+	}
+	/* 3-4. Signature, trusted comment, then the manifest's contents. */
+	if ((st = check_manifest(&c, pk, b->manifest_entry, b->manifest_sig_entry, &b->m)) != CF_OK)
+		goto out;
+	/* 5. Expiry. */
+	if (opts->now >= b->m.expires) {
+		cf_bundle_fmt_time(b->m.expires, when);
+		cf_bundle_fmt_time(opts->now, now_s);
+		st = cf_bundle_reject(diags, c.path, "bundle-expired",
+		                      "the manifest expired at %s (now %s); keep the content "
+		                      "installed now and ask for a fresh bundle",
+		                      when, now_s);
+		goto out;
+	}
+	/* 6. The entry set: nothing unlisted, every listed file present. */
+	st = CF_OK;
+	for (size_t i = 0; i < b->entry_count; i++) {
+		const bentry *e = &b->entries[i];
+		if (e == b->manifest_entry || e == b->manifest_sig_entry)
+			continue;
+		int listed = 0;
+		for (size_t j = 0; j < b->m.file_count && !listed; j++)
+			listed = strcmp(e->name, b->m.files[j].name) == 0 ||
+			         strcmp(e->name, b->m.files[j].sig_name) == 0;
+		if (!listed)
+			st = merge(st, cf_bundle_reject(diags, c.path, "bundle-entry-unlisted",
+			                                "entry '%s': not listed in the manifest",
+			                                e->name));
+	}
+	for (size_t j = 0; j < b->m.file_count; j++) {
+		const mrecord *r = &b->m.files[j];
+		if (!entry_find(b->entries, b->entry_count, r->name))
+			st = merge(st, cf_bundle_reject(diags, c.path, "bundle-file-missing",
+			                                "'%s' is listed in the manifest but not in "
+			                                "the archive",
+			                                r->name));
+		if (!entry_find(b->entries, b->entry_count, r->sig_name))
+			st = merge(st, cf_bundle_reject(diags, c.path, "bundle-file-missing",
+			                                "'%s' is listed in the manifest but not in "
+			                                "the archive",
+			                                r->sig_name));
+	}
+	if (st != CF_OK)
+		goto out;
+	/* 7. Each file: size, hash, signature, header against its record. */
+	b->files = calloc(b->m.file_count, sizeof *b->files);
+	b->rings = calloc(b->m.ring_count, sizeof *b->rings);
+	if (!b->files || !b->rings) {
+		st = CF_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t j = 0; j < b->m.file_count; j++) {
+		const mrecord *r = &b->m.files[j];
+		st =
+		    merge(st, check_file(&c, pk, r, entry_find(b->entries, b->entry_count, r->name),
+		                         entry_find(b->entries, b->entry_count, r->sig_name),
+		                         &b->files[j]));
+	}
+	if (st != CF_OK)
+		goto out;
+	for (size_t i = 0; i < b->m.ring_count; i++) {
+		b->rings[i].name = b->m.rings[i].name;
+		b->rings[i].percent = b->m.rings[i].percent;
+	}
+	*out = b;
+	b = NULL;
+out:
+	if (st == CF_ERR_NOMEM && diags)
+		cf_diag_add(diags, CF_ERROR, "out-of-memory", c.path, 0, 0, "out of memory");
+	cf_bundle_free(b);
+	return st;
+}
+
+void cf_bundle_free(cf_bundle *b)
+{
+	if (!b)
+		return;
+	cf_bundle_manifest_clear(&b->m);
+	entries_free(b->entries, b->entry_count);
+	free(b->files);
+	free(b->rings);
+	free(b);
+}
+
+uint64_t cf_bundle_version(const cf_bundle *b)
+{
+	return b->m.bundle_version;
+}
+
+uint64_t cf_bundle_created(const cf_bundle *b)
+{
+	return b->m.created;
+}
+
+uint64_t cf_bundle_expires(const cf_bundle *b)
+{
+	return b->m.expires;
+}
+
+size_t cf_bundle_file_count(const cf_bundle *b)
+{
+	return b->m.file_count;
+}
+
+const cf_bundle_file *cf_bundle_file_at(const cf_bundle *b, size_t i)
+{
+	return i < b->m.file_count ? &b->files[i] : NULL;
+}
+
+size_t cf_bundle_ring_count(const cf_bundle *b)
+{
+	return b->m.ring_count;
+}
+
+cf_bundle_ring cf_bundle_ring_at(const cf_bundle *b, size_t i)
+{
+	cf_bundle_ring none = {NULL, 0};
+	return i < b->m.ring_count ? b->rings[i] : none;
+}
+
+const uint8_t *cf_bundle_manifest(const cf_bundle *b, size_t *len)
+{
+	*len = b->manifest_entry->len;
+	return b->manifest_entry->data;
+}
+
+const char *cf_bundle_manifest_sig(const cf_bundle *b, size_t *len)
+{
+	*len = b->manifest_sig_entry->len;
+	return (const char *)b->manifest_sig_entry->data;
+}
