@@ -203,6 +203,33 @@ static const cmd commands[] = {
      "\n"
      "Exit status: 0 installed, 1 bundle rejected (nothing written),\n"
      "2 usage error, I/O error or out of memory.\n"},
+    {"run", cmd_run, "the reference sensor: load content, match events",
+     "usage: cfc run -t TEMPLATE... --sensor VERSION [-p PUBKEY] [--host-id ID]\n"
+     "               [--events FILE] CONTENT...\n"
+     "\n"
+     "Load each CONTENT channel file the way sensor build VERSION must, then match\n"
+     "the events (JSON lines {\"template\": NAME, \"fields\": {NAME: VALUE}} from\n"
+     "--events or stdin) and print one JSON line per match on stdout:\n"
+     "{\"line\", \"channel\", \"instance\", \"name\", \"action\", \"severity\",\n"
+     "\"template\", \"content_version\"}. Loader steps, in order: signature (with\n"
+     "-p; FILE.minisig must exist), format verifier, template and fingerprint,\n"
+     "requires_sensor, field count against what VERSION supplies, regexes. Content\n"
+     "that fails a step is skipped with a diagnostic naming it; the last content\n"
+     "that loaded for its channel stays active, other channels keep running. Of\n"
+     "several files for one channel the highest content version that loads wins.\n"
+     "Malformed event lines are reported (FILE:LINE) and skipped. A summary goes\n"
+     "to stderr. See docs/sensor.md.\n"
+     "\n"
+     "  -t, --template PATH  template manifest, or a directory of them (repeats)\n"
+     "      --sensor VERSION the sensor build to emulate (e.g. 7.11.0)\n"
+     "  -p, --pubkey FILE    require minisign signatures by this key\n"
+     "      --host-id ID     this host's id, for the rings of a bundle\n"
+     "      --events FILE    events as JSON lines (default stdin; `-`: stdin)\n"
+     "  -h, --help           show this help\n"
+     "\n"
+     "Exit status: 0 all content loaded or was only for a newer sensor (or stale),\n"
+     "1 some content was skipped as unsafe, 2 usage error, unreadable file or\n"
+     "out of memory.\n"},
 };
 
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -201,6 +201,10 @@ typedef struct cf_sensor_report {
 	int pcre2_error;        /* LIMIT: PCRE2_ERROR_MATCHLIMIT, ... */
 } cf_sensor_report;
 
+/* "match limit", "depth limit", "heap limit", "JIT stack limit" for a
+ * LIMIT report's pcre2_error. */
+const char *cf_sensor_limit_name(int pcre2_error);
+
 typedef void (*cf_sensor_report_fn)(void *ud, const cf_sensor_report *r);
 
 /*

@@ -136,3 +136,19 @@ long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_
 	}
 	return matches;
 }
+
+const char *cf_sensor_limit_name(int pcre2_error)
+{
+	switch (pcre2_error) {
+	case PCRE2_ERROR_MATCHLIMIT:
+		return "match limit";
+	case PCRE2_ERROR_DEPTHLIMIT:
+		return "depth limit";
+	case PCRE2_ERROR_HEAPLIMIT:
+		return "heap limit";
+	case PCRE2_ERROR_JIT_STACKLIMIT:
+		return "JIT stack limit";
+	default:
+		return "limit";
+	}
+}

@@ -1,0 +1,395 @@
+/*
+ * cmd_run.c - `cfc run -t TEMPLATE... --sensor VERSION [-p PUBKEY]
+ * [--host-id ID] [--events FILE] CONTENT...`: the reference sensor.
+ *
+ * Loads every CONTENT file through the sensor's loader (docs/sensor.md),
+ * then evaluates the events (JSON lines from --events or stdin) and prints
+ * one JSON line per match on stdout, diagnostics and a summary on stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfc/cf_template.h"
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+#include "sensor/cf_sensor.h"
+
+enum { OPT_SENSOR = 256, OPT_HOST_ID, OPT_EVENTS };
+
+static int push(const char ***arr, size_t *n, const char *s)
+{
+	const char **a = realloc(*arr, (*n + 1) * sizeof *a);
+	if (!a)
+		return -1;
+	a[(*n)++] = s;
+	*arr = a;
+	return 0;
+}
+
+/* Print one diagnostic that is not in a list (events, limit hits). */
+static void say(cf_severity sev, const char *code, const char *path, uint32_t line, const char *msg)
+{
+	cf_diag d;
+	memset(&d, 0, sizeof d);
+	d.severity = sev;
+	d.code = code;
+	d.path = (char *)path;
+	d.line = line;
+	d.message = (char *)msg;
+	d.field = -1;
+	cf_diag_print(stderr, &d, cli_color());
+}
+
+typedef struct run_ctx {
+	const char *events_path;
+	unsigned long long line;
+	int out_error;
+	int oom;
+} run_ctx;
+
+static void on_report(void *ud, const cf_sensor_report *r)
+{
+	run_ctx *rc = ud;
+	char msg[512];
+	if (r->kind == CF_SENSOR_REPORT_LIMIT) {
+		snprintf(msg, sizeof msg,
+		         "channel %u instance %u: regex on field '%s' hit a PCRE2 limit (%s); "
+		         "treated as no match",
+		         r->channel, r->instance, r->field_name ? r->field_name : "?",
+		         cf_sensor_limit_name(r->pcre2_error));
+		say(CF_WARNING, "match-limit", rc->events_path, (uint32_t)rc->line, msg);
+		return;
+	}
+	if (r->kind == CF_SENSOR_REPORT_BOUNDS) {
+		snprintf(msg, sizeof msg,
+		         "channel %u instance %u: criterion on field %d '%s' is past the input "
+		         "array this sensor supplies; treated as absent",
+		         r->channel, r->instance, r->field + 1,
+		         r->field_name ? r->field_name : "?");
+		say(CF_ERROR, "bounds", rc->events_path, (uint32_t)rc->line, msg);
+		return;
+	}
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:I,s:s?,s:s,s:s,s:s,s:I}", "line", (json_int_t)rc->line, "channel",
+	    (json_int_t)r->channel, "instance", (json_int_t)r->instance, "name", r->name, "action",
+	    cf_action_name(r->action), "severity", cf_severity_name(r->severity), "template",
+	    r->template_name, "content_version", (json_int_t)r->content_version);
+	char *s = o ? json_dumps(o, 0) : NULL;
+	if (!s)
+		rc->oom = 1;
+	else if (fputs(s, stdout) == EOF || putchar('\n') == EOF)
+		rc->out_error = 1;
+	free(s);
+	json_decref(o);
+}
+
+/* One line of at most cap bytes into buf (the newline dropped). 1 a line,
+ * 0 end of input, -1 read error. A longer line is consumed to its end and
+ * flagged in *too_long. */
+static int read_line(FILE *fp, char *buf, size_t cap, size_t *len, int *too_long)
+{
+	size_t n = 0;
+	int c = EOF, any = 0;
+	*too_long = 0;
+	while ((c = getc_unlocked(fp)) != EOF) {
+		any = 1;
+		if (c == '\n')
+			break;
+		if (n < cap)
+			buf[n++] = (char)c;
+		else
+			*too_long = 1;
+	}
+	if (c == EOF && ferror(fp))
+		return -1;
+	*len = n;
+	return any ? 1 : 0;
+}
+
+static int blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Load one content file (and its signature with a key). 0 done, -1 I/O
+ * trouble (reported), -2 out of memory. */
+static int load_one(cf_sensor *sensor, const char *path, int with_key, cf_diag_list *diags)
+{
+	uint8_t *buf = NULL;
+	char *sig = NULL;
+	size_t len = 0, sig_len = 0;
+	int err_no = 0, ret = 0;
+	cf_status st = cf_file_read(path, (size_t)CF_MAX_FILE_SIZE, &buf, &len, &err_no);
+	if (st == CF_ERR_LIMIT) {
+		if (!cf_diag_add(
+		        diags, CF_ERROR, "format", path, 0, 0,
+		        "not loaded (step 2, format): larger than the %llu-byte channel-file "
+		        "limit",
+		        (unsigned long long)CF_MAX_FILE_SIZE))
+			ret = -2;
+		goto out;
+	}
+	if (st != CF_OK) {
+		cli_io_error("open", path, err_no);
+		ret = st == CF_ERR_NOMEM ? -2 : -1;
+		goto out;
+	}
+	if (with_key) {
+		size_t pl = strlen(path);
+		char *sp = malloc(pl + sizeof ".minisig");
+		if (!sp) {
+			ret = -2;
+			goto out;
+		}
+		memcpy(sp, path, pl);
+		memcpy(sp + pl, ".minisig", sizeof ".minisig");
+		uint8_t *sb = NULL;
+		st = cf_file_read(sp, CF_SIG_FILE_MAX, &sb, &sig_len, &err_no);
+		free(sp);
+		if (st == CF_OK)
+			sig = (char *)sb;
+		else if (st == CF_ERR_NOMEM)
+			ret = -2;
+		/* Missing or unreadable: the loader refuses it as unsigned. */
+		if (ret)
+			goto out;
+	}
+	cf_sensor_load_result res;
+	st = cf_sensor_load(sensor, path, buf, len, sig, sig ? sig_len : 0, &res, diags);
+	if (st == CF_ERR_NOMEM)
+		ret = -2;
+	else if (st != CF_OK)
+		ret = -1;
+out:
+	free(buf);
+	free(sig);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"template", required_argument, NULL, 't'},
+	    {"sensor", required_argument, NULL, OPT_SENSOR},
+	    {"pubkey", required_argument, NULL, 'p'},
+	    {"host-id", required_argument, NULL, OPT_HOST_ID},
+	    {"events", required_argument, NULL, OPT_EVENTS},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int status = EXIT_TROUBLE, trouble = 0;
+	const char **tpl_paths = NULL;
+	size_t ntpl = 0;
+	const char *version = NULL, *pub_path = NULL, *host_id = NULL, *events_path = NULL;
+	cf_template_set *set = NULL;
+	cf_diag_list *diags = NULL;
+	cf_sensor *sensor = NULL;
+	cf_sensor_event *ev = NULL;
+	cf_pubkey *pk = NULL;
+	char *line = NULL;
+	FILE *in = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (push(&tpl_paths, &ntpl, optarg))
+				goto nomem;
+			break;
+		case OPT_SENSOR:
+			version = optarg;
+			break;
+		case 'p':
+			pub_path = optarg;
+			break;
+		case OPT_HOST_ID:
+			host_id = optarg;
+			break;
+		case OPT_EVENTS:
+			events_path = optarg;
+			break;
+		case 'h':
+			cli_usage(stdout, "run");
+			status = cli_finish(EXIT_OK);
+			goto out;
+		default:
+			status = cli_bad_usage("run", "bad option");
+			goto out;
+		}
+	}
+	if (ntpl == 0) {
+		status = cli_bad_usage("run", "no template manifest given (-t TEMPLATE)");
+		goto out;
+	}
+	if (!version) {
+		status = cli_bad_usage("run", "no sensor build given (--sensor VERSION)");
+		goto out;
+	}
+	if (!cf_sensor_version_valid(version, strlen(version))) {
+		status = cli_bad_usage("run",
+		                       "'%s' is not a sensor version (dotted decimals, e.g. "
+		                       "7.16.0)",
+		                       version);
+		goto out;
+	}
+	if (optind >= argc) {
+		status = cli_bad_usage("run", "no content given (CONTENT.cf...)");
+		goto out;
+	}
+	(void)host_id; /* rings apply to bundles */
+
+	set = cf_templates_new();
+	diags = cf_diags_new();
+	if (!set || !diags)
+		goto nomem;
+	cf_status st = CF_OK;
+	for (size_t i = 0; i < ntpl; i++) {
+		cf_status s = cf_templates_load(set, tpl_paths[i], diags);
+		if (s != CF_OK && (st == CF_OK || s != CF_ERR_REJECTED))
+			st = s;
+	}
+	if (st != CF_OK) {
+		cli_print_diags(diags);
+		if (st == CF_ERR_NOMEM)
+			cli_error("out of memory");
+		status = cli_exit_status(st);
+		goto out;
+	}
+	st = cf_sensor_new(version, set, &sensor, diags);
+	if (st != CF_OK) {
+		cli_print_diags(diags);
+		if (st == CF_ERR_NOMEM)
+			goto nomem;
+		status = EXIT_TROUBLE;
+		goto out;
+	}
+	if (pub_path) {
+		uint8_t *kb = NULL;
+		size_t kl = 0;
+		int err_no = 0;
+		st = cf_file_read(pub_path, CF_KEY_FILE_MAX, &kb, &kl, &err_no);
+		if (st != CF_OK) {
+			if (st == CF_ERR_LIMIT)
+				cli_error("'%s': not a public key file (over %u bytes)", pub_path,
+				          CF_KEY_FILE_MAX);
+			else
+				cli_io_error("open", pub_path, err_no);
+			goto out;
+		}
+		cf_sig_error se;
+		memset(&se, 0, sizeof se);
+		st = cf_pubkey_parse((const char *)kb, kl, &pk, &se);
+		free(kb);
+		if (st != CF_OK) {
+			cli_error("'%s': %s", pub_path, se.message);
+			status = EXIT_TROUBLE;
+			goto out;
+		}
+		cf_sensor_set_pubkey(sensor, pk);
+	}
+
+	for (int i = optind; i < argc; i++) {
+		int r = load_one(sensor, argv[i], pk != NULL, diags);
+		if (r == -2)
+			goto nomem;
+		if (r < 0)
+			trouble = 1;
+	}
+	cli_print_diags(diags);
+	if (cf_diags_oom(diags))
+		goto nomem;
+
+	/* Events. */
+	const char *ev_name = "<stdin>";
+	if (events_path && strcmp(events_path, "-") != 0) {
+		in = fopen(events_path, "r");
+		if (!in) {
+			cli_io_error("open", events_path, errno);
+			goto out;
+		}
+		ev_name = events_path;
+	} else {
+		in = stdin;
+	}
+	if (cf_sensor_event_new(sensor, &ev) != CF_OK)
+		goto nomem;
+	line = malloc(CF_SENSOR_EVENT_LINE_MAX + 1);
+	if (!line)
+		goto nomem;
+	run_ctx rc = {ev_name, 0, 0, 0};
+	unsigned long long malformed = 0;
+	for (;;) {
+		size_t len;
+		int too_long;
+		int r = read_line(in, line, CF_SENSOR_EVENT_LINE_MAX, &len, &too_long);
+		if (r < 0) {
+			cli_io_error("read", ev_name, errno);
+			trouble = 1;
+			break;
+		}
+		if (r == 0)
+			break;
+		rc.line++;
+		char msg[512];
+		if (too_long) {
+			snprintf(msg, sizeof msg, "line longer than the %zu-byte cap; skipped",
+			         CF_SENSOR_EVENT_LINE_MAX);
+			say(CF_ERROR, "event", ev_name, (uint32_t)rc.line, msg);
+			malformed++;
+			continue;
+		}
+		if (blank(line, len))
+			continue;
+		st = cf_sensor_event_parse(ev, line, len, msg, sizeof msg);
+		if (st == CF_ERR_NOMEM)
+			goto nomem;
+		if (st != CF_OK) {
+			say(CF_ERROR, "event", ev_name, (uint32_t)rc.line, msg);
+			malformed++;
+			continue;
+		}
+		cf_sensor_event_eval(sensor, ev, on_report, &rc);
+		if (rc.oom)
+			goto nomem;
+		if (rc.out_error)
+			break;
+	}
+
+	cf_sensor_stats ss;
+	cf_sensor_get_stats(sensor, &ss);
+	fprintf(stderr,
+	        "cfc run: sensor %s: %llu events, %llu matches, %llu malformed lines; content: "
+	        "%llu loaded, %llu skipped as unsafe, %llu for a newer sensor, %llu stale; %zu "
+	        "channels active; %llu regex limit hits, %llu bounds events\n",
+	        version, (unsigned long long)ss.events, (unsigned long long)ss.matches, malformed,
+	        (unsigned long long)ss.loaded, (unsigned long long)ss.skipped_unsafe,
+	        (unsigned long long)ss.skipped_newer, (unsigned long long)ss.skipped_stale,
+	        cf_sensor_channel_count(sensor), (unsigned long long)ss.limit_hits,
+	        (unsigned long long)ss.bounds_events);
+	status = trouble                                           ? EXIT_TROUBLE
+	         : (ss.skipped_unsafe > 0 || ss.bounds_events > 0) ? EXIT_REJECTED
+	                                                           : EXIT_OK;
+	status = cli_finish(status);
+	goto out;
+nomem:
+	cli_error("out of memory");
+	status = EXIT_TROUBLE;
+out:
+	if (in && in != stdin)
+		fclose(in);
+	free(line);
+	cf_sensor_event_free(ev);
+	cf_sensor_free(sensor);
+	cf_pubkey_free(pk);
+	cf_diags_free(diags);
+	cf_templates_free(set);
+	free(tpl_paths);
+	return status;
+}
