@@ -31,6 +31,8 @@
 #define INST_HEAD_SIZE 16u
 #define CRIT_SIZE 24u
 
+/* hdr_off for a finding about the file as a whole (a --sensor option). */
+#define NO_OFFSET UINT64_MAX
 /* Above this many instances the pairwise duplicate/shadow pass is skipped. */
 #define PAIR_CAP 5000u
 /* Regexes are quoted in messages up to this many bytes. */
@@ -206,7 +208,9 @@ static void report(lctx *c, cf_severity sev, const char *code, int64_t inst, int
 		off = inst_offset(c->v, i, field);
 	}
 	cf_diag *d;
-	if (loc.line && loc.file.len)
+	if (inst < 0 && hdr_off == NO_OFFSET)
+		d = cf_diag_add(c->diags, sev, code, c->path, 0, 0, "%s", msg);
+	else if (loc.line && loc.file.len)
 		d = cf_diag_add(c->diags, sev, code, loc.file.ptr, loc.line, loc.col, "%s", msg);
 	else
 		d = cf_diag_add_offset(c->diags, sev, code, c->path, off, "%s", msg);
@@ -446,7 +450,7 @@ static cf_status check_sensors(lctx *c)
 				}
 				if (used >= sizeof list)
 					used = sizeof list - 1;
-				report(c, CF_ERROR, "sensor-unknown", -1, -1, 0, -1, want,
+				report(c, CF_ERROR, "sensor-unknown", -1, -1, NO_OFFSET, -1, want,
 				       "sensor %s is not listed in manifest %s for template '%s' "
 				       "(it lists "
 				       "%s)",
@@ -670,7 +674,7 @@ static cf_status check_pairs(lctx *c)
 		return CF_OK;
 	if (n > PAIR_CAP) {
 		if (wanted(c, "pairs-skipped"))
-			report(c, CF_NOTE, "pairs-skipped", -1, -1, 0, -1, NULL,
+			report(c, CF_NOTE, "pairs-skipped", -1, -1, NO_OFFSET, -1, NULL,
 			       "%u instances: the duplicate and shadow checks compare at most %u",
 			       n, PAIR_CAP);
 		return CF_OK;
@@ -760,8 +764,8 @@ cf_status cf_lint_file(const cf_template_set *templates, const char *path, const
 		                   : vst == CF_ERR_CHECKSUM  ? "format-checksum"
 		                   : vst == CF_ERR_LIMIT     ? "format-limit"
 		                                             : "format-corrupt";
-		report(&c, CF_ERROR, code, -1, -1, verr.offset, -1, NULL, "%s: %s",
-		       cf_strerror(vst), verr.message);
+		report(&c, CF_ERROR, code, -1, -1, verr.offset, -1, NULL, "%s",
+		       verr.message[0] ? verr.message : cf_strerror(vst));
 		goto out;
 	}
 	c.v = &view;

@@ -623,14 +623,11 @@ static void test_regex_warnings(void **state)
 			fail_msg("no backtracking warning for %s", bad[i]);
 		cf_diags_free(d);
 	}
-	static const char *const good[] = {"^\\\\\\\\\\.\\\\pipe\\\\msagent_[0-9a-f]{2}$",
-	                                   "(a+)+",
-	                                   "(\\.\\d+)+$",
-	                                   "^(a++)+$",
-	                                   "^(?>a+)+$",
-	                                   "^[a-z]+@[a-z]+\\.com$",
-	                                   "\\d+\\d+",
-	                                   "(a|b)+$"};
+	static const char *const good[] = {"^\\\\\\\\\\.\\\\pipe\\\\msagent_[0-9a-f]{2}$", "(a+)+",
+	                                   "(\\.\\d+)+$", "^(a++)+$", "^(?>a+)+$",
+	                                   "^[a-z]+@[a-z]+\\.com$", "\\d+\\d+", "(a|b)+$",
+	                                   /* PCRE2 makes the second repeat possessive: */
+	                                   "\\d+\\d+x"};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
 		d = lint_regex(good[i], 0, &st);
 		if (count(d, "regex-backtracking") != 0)

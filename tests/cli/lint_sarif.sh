@@ -1,0 +1,63 @@
+# The SARIF log has what SARIF 2.1.0 requires and code scanning reads:
+# version, $schema, runs[].tool.driver (name, rules with id, shortDescription,
+# help, defaultConfiguration.level), results with ruleId, ruleIndex, level,
+# message.text and locations (YAML source line/column, or a byte offset).
+. tests/golden/lint/cases.sh
+fixtures
+for f in c291-bad c291-stripped warnings; do
+	"$CFC" lint --format sarif -t samples/templates "$TMP/$f.cf" >"$TMP/$f.sarif" || true
+done
+python3 - "$TMP" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+
+def check(name, want_region):
+    log = json.load(open(f"{tmp}/{name}.sarif"))
+    assert log["version"] == "2.1.0", "version"
+    assert log["$schema"].startswith("https://") and "sarif" in log["$schema"], "$schema"
+    assert isinstance(log["runs"], list) and len(log["runs"]) == 1, "runs"
+    run = log["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] and driver["version"], "driver name/version"
+    assert driver["informationUri"].startswith("https://"), "informationUri"
+    rules = driver["rules"]
+    ids = [r["id"] for r in rules]
+    assert len(ids) == len(set(ids)), "rule ids unique"
+    for need in ("field-count", "template-fingerprint", "regex-invalid", "all-wildcard",
+                 "shadowed-instance", "regex-backtracking"):
+        assert need in ids, need
+    for r in rules:
+        assert r["shortDescription"]["text"] and r["fullDescription"]["text"], r["id"]
+        assert r["help"]["text"], r["id"]
+        assert r["defaultConfiguration"]["level"] in ("error", "warning", "note"), r["id"]
+    assert run["results"], "results"
+    for res in run["results"]:
+        assert res["ruleId"] in ids, res["ruleId"]
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"], "ruleIndex"
+        assert res["level"] in ("error", "warning", "note"), "level"
+        assert res["message"]["text"], "message.text"
+        loc = res["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uri"], "uri"
+        region = loc["region"]
+        if want_region == "line":
+            assert region["startLine"] >= 1 and region["startColumn"] >= 1, region
+            assert loc["artifactLocation"]["uri"].endswith(".yaml"), loc
+        else:
+            assert region["byteOffset"] >= 0, region
+            assert loc["artifactLocation"]["uri"].startswith("file:///"), loc
+    return run
+
+run = check("c291-bad", "line")
+r = run["results"][0]
+assert r["ruleId"] == "field-count" and r["level"] == "error"
+assert r["properties"]["sensor"] == "7.11.0" and r["properties"]["field"] == 21
+assert r["properties"]["field_name"] == "pipe_sddl" and r["properties"]["instance"] == 1007
+check("c291-stripped", "offset")
+run = check("warnings", "line")
+assert {x["level"] for x in run["results"]} == {"warning"}
+PY
+# Validate against the SARIF 2.1.0 JSON schema when a copy is installed locally.
+for schema in /usr/share/sarif/sarif-schema-2.1.0.json; do
+	[ -f "$schema" ] || continue
+	python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "$TMP/c291-bad.sarif" "$schema"
+done

@@ -1,0 +1,56 @@
+# cfc lint's options and exit status: -W no-CODE, --werror, bad usage (2),
+# unreadable files (2), several files in one run, stdin.
+. tests/golden/lint/cases.sh
+fixtures
+L() { "$CFC" lint "$@"; }
+expect() { # expect RC command...
+	local want=$1 rc=0
+	shift
+	"$@" >"$TMP/o" 2>"$TMP/e" || rc=$?
+	[ "$rc" = "$want" ] || { echo "exit $rc, want $want: $*" >&2; cat "$TMP/e" >&2; exit 1; }
+}
+W="$TMP/warnings.cf"
+expect 0 L -t samples/templates "$W"
+grep -q '7 warnings' "$TMP/e"
+expect 1 L -t samples/templates --werror "$W"
+grep -q '0 errors\|7 errors' "$TMP/e"
+grep -q 'error: instance 1 .*\[all-wildcard\]' "$TMP/e"
+expect 1 L -t samples/templates -W error "$W"
+expect 0 L -t samples/templates -W no-all-wildcard -W no-regex-backtracking "$W"
+if grep -q 'all-wildcard\]\|regex-backtracking\]' "$TMP/e"; then exit 1; fi
+grep -q '5 warnings' "$TMP/e"
+# Every warning off: --werror passes.
+expect 0 L -t samples/templates --werror -Wno-all-wildcard -W no-regex-empty-match \
+	-W no-regex-backtracking -W no-nocase-no-letters -W no-shadowed-instance \
+	-W no-duplicate-instance "$W"
+grep -q '0 warnings' "$TMP/e"
+# -W CODE turns a code back on.
+expect 1 L -t samples/templates --werror -W no-all-wildcard -W all-wildcard "$W"
+# Usage errors.
+expect 2 L -t samples/templates -W no-field-count "$W"
+grep -q "cannot be disabled" "$TMP/e"
+expect 2 L -t samples/templates -W no-such-code "$W"
+expect 2 L -t samples/templates --format xml "$W"
+expect 2 L -t samples/templates --sensor 7.x "$W"
+expect 2 L "$W"
+expect 2 L -t samples/templates
+expect 2 L -t "$TMP/no-such-dir" "$W"
+# An unreadable file: 2, and the other files are still linted.
+expect 2 L -t samples/templates "$TMP/missing.cf" "$TMP/c291-bad.cf"
+grep -q "cannot open '$TMP/missing.cf'" "$TMP/e"
+grep -q '\[field-count\]' "$TMP/e"
+# Several files: one summary.
+expect 1 L -t samples/templates "$TMP/c291-bad.cf" "$TMP/c291-fixed.cf" "$W"
+grep -q '^3 files, 1 error, 7 warnings$' "$TMP/e"
+# stdin.
+expect 1 L -t samples/templates - <"$TMP/c291-bad.cf"
+grep -q 'field 21' "$TMP/e"
+# --help and --list-codes.
+expect 0 L --help
+grep -q 'usage: cfc lint' "$TMP/o"
+expect 0 L --list-codes
+grep -q '^field-count  *error' "$TMP/o"
+# Every code listed is documented in docs/lint-codes.md.
+for code in $(awk '{print $1}' "$TMP/o"); do
+	grep -q "^## \`$code\`" docs/lint-codes.md || { echo "undocumented code $code" >&2; exit 1; }
+done
