@@ -851,14 +851,24 @@ static cf_status run(compiler *cc, const cf_compile_source *src, size_t n, cf_co
 			cc->errors++; /* unreadable, already reported */
 			continue;
 		}
+		/* One source's diagnostics are collected apart, then handed on
+		 * in document order. */
+		cf_diag_list *all = cc->diags;
+		cc->diags = cf_diags_new();
+		if (!cc->diags) {
+			cc->diags = all;
+			return CF_ERR_NOMEM;
+		}
 		st = cf_yaml_parse(s->path, src[i].data, src[i].len, cc->diags, &s->doc);
+		if (st == CF_OK)
+			check_source(cc, i);
+		else if (st != CF_ERR_NOMEM)
+			cc->errors++;
+		cf_diags_append_sorted(all, cc->diags);
+		cf_diags_free(cc->diags);
+		cc->diags = all;
 		if (st == CF_ERR_NOMEM)
 			return st;
-		if (st != CF_OK) {
-			cc->errors++;
-			continue;
-		}
-		check_source(cc, i);
 		if (cc->fatal)
 			return cc->fatal;
 	}

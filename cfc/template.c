@@ -461,10 +461,14 @@ static int seen_file(cf_template_set *set, const char *path)
 
 /* Parse, validate and add one manifest held in memory. */
 static cf_status load_buffer(cf_template_set *set, const char *path, const uint8_t *buf, size_t len,
-                             cf_diag_list *diags)
+                             cf_diag_list *out_diags)
 {
 	cf_ydoc *doc = NULL;
 	cf_template *t = NULL;
+	/* Collected here, handed on in document order. */
+	cf_diag_list *diags = cf_diags_new();
+	if (!diags)
+		return CF_ERR_NOMEM;
 	cf_status st = cf_yaml_parse(path, buf, len, diags, &doc);
 	if (st != CF_OK)
 		goto out;
@@ -498,6 +502,8 @@ static cf_status load_buffer(cf_template_set *set, const char *path, const uint8
 	if (st == CF_OK)
 		t = NULL;
 out:
+	cf_diags_append_sorted(out_diags, diags);
+	cf_diags_free(diags);
 	template_free(t);
 	cf_yaml_free(doc);
 	return st;

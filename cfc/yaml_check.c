@@ -9,6 +9,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfc/yaml_int.h"
@@ -224,4 +225,69 @@ int cf_ycheck_enum(cf_ycheck *c, const cf_ynode *n, const char *what, const char
 		cf_ycheck_diag(c, CF_ERROR, n, "bad-value", "'%s' must be one of %s, not '%s'",
 		               what, list, s);
 	return -1;
+}
+
+/* A diagnostic and the notes after it. */
+typedef struct diag_group {
+	size_t first, count;
+	uint32_t line, col;
+} diag_group;
+
+static int group_cmp(const void *pa, const void *pb)
+{
+	const diag_group *a = pa, *b = pb;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+static void copy_diag(cf_diag_list *dst, const cf_diag *d)
+{
+	cf_diag *n;
+	if (d->has_offset)
+		n = cf_diag_add_offset(dst, d->severity, d->code, d->path, d->offset, "%s",
+		                       d->message);
+	else
+		n = cf_diag_add(dst, d->severity, d->code, d->path, d->line, d->col, "%s",
+		                d->message);
+	if (n && (d->channel || d->instance || d->field >= 0 || d->field_name || d->sensor))
+		cf_diag_set_context(n, d->channel, d->instance, d->field, d->field_name, d->sensor);
+}
+
+void cf_diags_append_sorted(cf_diag_list *dst, const cf_diag_list *src)
+{
+	size_t n = cf_diags_count(src);
+	diag_group *g = n ? calloc(n, sizeof *g) : NULL;
+	size_t ng = 0;
+	if (!g) {
+		/* Out of memory (or nothing to do): keep the order they came in. */
+		for (size_t i = 0; i < n; i++)
+			copy_diag(dst, cf_diags_get(src, i));
+		if (cf_diags_oom(src))
+			cf_diag_add(dst, CF_ERROR, NULL, NULL, 0, 0,
+			            "out of memory: diagnostics were lost");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const cf_diag *d = cf_diags_get(src, i);
+		if (d->severity == CF_NOTE && ng > 0) {
+			g[ng - 1].count++;
+			continue;
+		}
+		g[ng].first = i;
+		g[ng].count = 1;
+		g[ng].line = d->line;
+		g[ng].col = d->col;
+		ng++;
+	}
+	qsort(g, ng, sizeof *g, group_cmp);
+	for (size_t i = 0; i < ng; i++)
+		for (size_t j = 0; j < g[i].count; j++)
+			copy_diag(dst, cf_diags_get(src, g[i].first + j));
+	free(g);
+	if (cf_diags_oom(src))
+		cf_diag_add(dst, CF_ERROR, NULL, NULL, 0, 0,
+		            "out of memory: diagnostics were lost");
 }

@@ -103,6 +103,14 @@ size_t cf_edit_distance(const char *a, const char *b, size_t cap);
 /* The candidate closest to word, when close enough to be a plausible typo; or NULL. */
 const char *cf_suggest(const char *word, const char *const *cands, size_t n);
 
+/*
+ * Append every diagnostic of src to dst in line:col order (stable), each
+ * note staying right after the diagnostic it follows; src is unchanged
+ * (the caller frees it). Checks run in schema order, this
+ * shows them in document order, as a compiler would.
+ */
+void cf_diags_append_sorted(cf_diag_list *dst, const cf_diag_list *src);
+
 /* ---- Schema layer ----------------------------------------------------------- */
 
 /* One document being checked: every failed check adds an error and bumps errors. */
