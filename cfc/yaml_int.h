@@ -35,7 +35,7 @@
 #define CF_YAML_MAX_SIZE ((size_t)16 << 20) /* bytes of one source file */
 #define CF_YAML_MAX_DEPTH 64u               /* nested collections */
 #define CF_YAML_MAX_SCALAR 65535u           /* bytes of one scalar (= CF_MAX_STRING_LEN) */
-#define CF_YAML_MAX_NODES 1000000u          /* nodes of one document */
+#define CF_YAML_MAX_NODES 4000000u          /* nodes of one document */
 
 enum cf_ynode_kind { CF_YNODE_SCALAR = 1, CF_YNODE_SEQ = 2, CF_YNODE_MAP = 3 };
 

@@ -63,6 +63,10 @@ YAML
 "$CFC" compile -t templates -o ba.cf split/b.yaml split/a.yaml
 check "same bytes with sources swapped" cmp -s ab.cf ba.cf
 
+# Naming one manifest twice (directory and file) is harmless.
+"$CFC" compile -t templates -t templates/web-request.yaml -o twice.cf ok.yaml
+check "a manifest named twice" cmp -s twice.cf C-00000500-00000003.cf
+
 # Atomicity: a failing compile leaves the previous file as it was.
 printf 'previous content\n' >keep.cf
 cp keep.cf keep.orig
@@ -96,10 +100,14 @@ if "$CFC" help dump >/dev/null 2>&1; then
 	for f in "$SRC"/samples/rules/*.yaml; do
 		[ -e "$f" ] && sources+=("$f")
 	done
+	# Sources that form one channel together, round-tripped as one.
+	dns=("$SRC"/samples/rules/dns-tunnel-*.yaml)
+	[ -e "${dns[0]}" ] && [ ${#dns[@]} -gt 1 ] && sources+=("${dns[*]}")
 	for f in "${sources[@]}"; do
 		for strip in "" --strip-source; do
-			name=$(basename "$f" .yaml)$strip
-			if ! "$CFC" compile -t templates -t "$T" $strip -o "rt-$name.cf" "$f"; then
+			read -r -a files <<<"$f"
+			name=$(basename "${files[0]}" .yaml)-${#files[@]}$strip
+			if ! "$CFC" compile -t templates -t "$T" $strip -o "rt-$name.cf" "${files[@]}"; then
 				echo "FAIL: $f does not compile"
 				fail=1
 				continue
