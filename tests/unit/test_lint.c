@@ -768,6 +768,29 @@ static void test_regex_shadowing_needs_identical_pattern(void **state)
 	free(buf);
 }
 
+static void test_pairs_skipped_above_cap(void **state)
+{
+	(void)state;
+	size_t len;
+	cf_status st;
+	fx x;
+	cf_build_criterion c[NF];
+	fx_init(&x, "ipc-named-pipe", 7, 3, "7.16.0", 0);
+	fx_begin(&x);
+	crit_none(c);
+	for (uint32_t i = 1; i <= 5001; i++) {
+		c[1] = uint_c(CF_CRIT_EQUALS, 7, 0); /* every one a duplicate of the first */
+		fx_inst(&x, i, NULL, CF_ACTION_DETECT, c);
+	}
+	uint8_t *buf = fx_finish(&x, &len);
+	cf_diag_list *d = lint(buf, len, NULL, &st);
+	assert_int_equal(st, CF_OK);
+	assert_int_equal(count(d, "pairs-skipped"), 1);
+	assert_int_equal(count(d, "duplicate-instance"), 0);
+	cf_diags_free(d);
+	free(buf);
+}
+
 /* ---- Codes and reports -------------------------------------------------- */
 
 static void test_codes_table(void **state)
@@ -860,6 +883,7 @@ int main(void)
 	    cmocka_unit_test(test_has_letters),
 	    cmocka_unit_test(test_instance_warnings),
 	    cmocka_unit_test(test_regex_shadowing_needs_identical_pattern),
+	    cmocka_unit_test(test_pairs_skipped_above_cap),
 	    cmocka_unit_test(test_codes_table),
 	    cmocka_unit_test(test_reports),
 	};
