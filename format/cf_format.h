@@ -38,6 +38,26 @@ const char *cf_strerror(cf_status st);
 #define CF_MAX_STRING_LEN 65535u
 #define CF_FINGERPRINT_SIZE 32u
 
+/* Byte offsets of the header fields (format/SPEC.md, "Header"), for
+ * diagnostics that locate a finding in a file without a source map. */
+#define CF_HDR_MAGIC 0x00u
+#define CF_HDR_VERSION 0x08u
+#define CF_HDR_HEADER_SIZE 0x0Au
+#define CF_HDR_FLAGS 0x0Cu
+#define CF_HDR_FILE_SIZE 0x10u
+#define CF_HDR_CHANNEL 0x18u
+#define CF_HDR_RESERVED1 0x1Cu
+#define CF_HDR_CONTENT_VERSION 0x20u
+#define CF_HDR_TEMPLATE_NAME 0x28u
+#define CF_HDR_TEMPLATE_ID 0x30u
+#define CF_HDR_FIELD_COUNT 0x32u
+#define CF_HDR_TEMPLATE_VERSION 0x34u
+#define CF_HDR_FINGERPRINT 0x38u
+#define CF_HDR_REQUIRES_SENSOR 0x58u
+#define CF_HDR_INSTANCE_COUNT 0x60u
+#define CF_HDR_SECTION_COUNT 0x64u
+#define CF_HDR_RESERVED2 0x68u
+
 enum cf_field_type { CF_TYPE_STRING = 1, CF_TYPE_UINT = 2, CF_TYPE_BOOL = 3 };
 
 enum cf_crit_kind {
@@ -146,6 +166,9 @@ void cf_view_criterion(const cf_view *v, uint32_t index, unsigned field, cf_crit
 /* Source locations; all zero when the file carries no source map. */
 void cf_view_instance_loc(const cf_view *v, uint32_t index, cf_srcloc *out);
 void cf_view_criterion_loc(const cf_view *v, uint32_t index, unsigned field, cf_srcloc *out);
+/* Byte offset in the file of an instance record, or of one of its
+ * criteria (field >= 0), for diagnostics about files without a source map. */
+uint64_t cf_view_instance_offset(const cf_view *v, uint32_t index, int field);
 /* Index of the instance with this id, or -1. Binary search: ids ascend. */
 int64_t cf_view_find_instance(const cf_view *v, uint32_t id);
 

@@ -595,6 +595,14 @@ void cf_view_criterion_loc(const cf_view *v, uint32_t index, unsigned field, cf_
 	out->col = ld32(p + SMAP_HEAD_SIZE + (size_t)field * SMAP_CRIT_SIZE + 4);
 }
 
+uint64_t cf_view_instance_offset(const cf_view *v, uint32_t index, int field)
+{
+	uint64_t off = (uint64_t)v->inst_off + (uint64_t)index * v->inst_size;
+	if (field >= 0)
+		off += INSTANCE_HEAD_SIZE + (uint64_t)field * CRITERION_SIZE;
+	return off;
+}
+
 int64_t cf_view_find_instance(const cf_view *v, uint32_t id)
 {
 	uint32_t lo = 0, hi = v->hdr.instance_count;

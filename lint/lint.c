@@ -19,18 +19,6 @@
 #include "lint/cf_lint.h"
 #include "lint/lint_int.h"
 
-/* Byte offsets of header fields (format/SPEC.md, "Header"), for locating
- * findings in a file without a source map. */
-#define HDR_TEMPLATE_NAME 0x28u
-#define HDR_TEMPLATE_ID 0x30u
-#define HDR_FIELD_COUNT 0x32u
-#define HDR_TEMPLATE_VERSION 0x34u
-#define HDR_FINGERPRINT 0x38u
-#define HDR_REQUIRES_SENSOR 0x58u
-/* Instance record: 16-byte head then 24-byte criteria (format/SPEC.md). */
-#define INST_HEAD_SIZE 16u
-#define CRIT_SIZE 24u
-
 /* hdr_off for a finding about the file as a whole (a --sensor option). */
 #define NO_OFFSET UINT64_MAX
 /* Above this many instances the pairwise duplicate/shadow pass is skipped. */
@@ -158,14 +146,6 @@ static int wanted(const lctx *c, const char *code)
 	return 1;
 }
 
-static uint64_t inst_offset(const cf_view *v, uint32_t inst, int field)
-{
-	uint64_t off = (uint64_t)v->inst_off + (uint64_t)inst * v->inst_size;
-	if (field >= 0)
-		off += INST_HEAD_SIZE + (uint64_t)field * CRIT_SIZE;
-	return off;
-}
-
 /*
  * Add a finding. inst >= 0 locates it at that instance (field >= 0: at that
  * criterion) through the source map, else by byte offset; inst < 0 locates it
@@ -205,7 +185,7 @@ static void report(lctx *c, cf_severity sev, const char *code, int64_t inst, int
 			cf_view_criterion_loc(c->v, i, (unsigned)field, &loc);
 		if (!loc.line)
 			cf_view_instance_loc(c->v, i, &loc);
-		off = inst_offset(c->v, i, field);
+		off = cf_view_instance_offset(c->v, i, field);
 	}
 	cf_diag *d;
 	if (inst < 0 && hdr_off == NO_OFFSET)
@@ -311,7 +291,7 @@ static cf_status check_header(lctx *c)
 		char a[17], b[17];
 		hex_prefix(h->fingerprint, a);
 		hex_prefix(own, b);
-		report(c, CF_ERROR, "field-table", -1, -1, HDR_FINGERPRINT, -1, NULL,
+		report(c, CF_ERROR, "field-table", -1, -1, CF_HDR_FINGERPRINT, -1, NULL,
 		       "the header fingerprint %s... does not match the file's own template "
 		       "'%s' id %u version %u and %u fields (they hash to %s...)",
 		       a, h->template_name.ptr, h->template_id, h->template_version, h->field_count,
@@ -321,11 +301,11 @@ static cf_status check_header(lctx *c)
 	if (!t)
 		goto out;
 	if (h->template_id != t->id)
-		report(c, CF_ERROR, "template-id", -1, -1, HDR_TEMPLATE_ID, -1, NULL,
+		report(c, CF_ERROR, "template-id", -1, -1, CF_HDR_TEMPLATE_ID, -1, NULL,
 		       "template '%s' has id %u in the file but %u in manifest %s", t->name,
 		       h->template_id, t->id, t->path ? t->path : "(unnamed)");
 	if (h->template_version != t->version)
-		report(c, CF_ERROR, "template-version", -1, -1, HDR_TEMPLATE_VERSION, -1, NULL,
+		report(c, CF_ERROR, "template-version", -1, -1, CF_HDR_TEMPLATE_VERSION, -1, NULL,
 		       "template '%s' is version %u in the file but version %u in manifest %s",
 		       t->name, h->template_version, t->version, t->path ? t->path : "(unnamed)");
 	if (memcmp(h->fingerprint, t->fingerprint, CF_FINGERPRINT_SIZE) != 0) {
@@ -333,7 +313,7 @@ static cf_status check_header(lctx *c)
 		hex_prefix(h->fingerprint, a);
 		hex_prefix(t->fingerprint, b);
 		field_diff(v, t, diff, sizeof diff);
-		report(c, CF_ERROR, "template-fingerprint", -1, -1, HDR_FINGERPRINT, -1, NULL,
+		report(c, CF_ERROR, "template-fingerprint", -1, -1, CF_HDR_FINGERPRINT, -1, NULL,
 		       "template '%s' fingerprint %s... in the file differs from %s... in manifest "
 		       "%s%s",
 		       t->name, a, b, t->path ? t->path : "(unnamed)", diff);
@@ -397,7 +377,7 @@ static void check_field_count(lctx *c, const cf_tpl_sensor *s)
 			snprintf(range, sizeof range, "field %u '%s' is", fc, fname.ptr);
 		else
 			snprintf(range, sizeof range, "fields %u..%u are", s->supplies + 1, fc);
-		report(c, CF_ERROR, "field-count", -1, -1, HDR_FIELD_COUNT, (int)s->supplies,
+		report(c, CF_ERROR, "field-count", -1, -1, CF_HDR_FIELD_COUNT, (int)s->supplies,
 		       s->version,
 		       "sensor %s supplies %u input values but the file has %u fields; %s a "
 		       "wildcard in every instance, so the fault is latent: the first non-wildcard "
@@ -417,7 +397,7 @@ static cf_status check_sensors(lctx *c)
 	const cf_tpl_sensor *newest = &t->sensors[t->sensor_count - 1];
 	if (has_req && ver_cmp(newest->version, h->requires_sensor) < 0)
 		report(
-		    c, CF_ERROR, "requires-sensor", -1, -1, HDR_REQUIRES_SENSOR, -1, NULL,
+		    c, CF_ERROR, "requires-sensor", -1, -1, CF_HDR_REQUIRES_SENSOR, -1, NULL,
 		    "requires_sensor %s is above every sensor build in manifest %s (newest: %s): "
 		    "no sensor would load this content",
 		    h->requires_sensor.ptr, t->path ? t->path : t->name, newest->version);
@@ -462,7 +442,7 @@ static cf_status check_sensors(lctx *c)
 			if (!in_scope[k]) {
 				if (!asked[k] && wanted(c, "sensor-out-of-scope"))
 					report(c, CF_NOTE, "sensor-out-of-scope", -1, -1,
-					       HDR_REQUIRES_SENSOR, -1, s->version,
+					       CF_HDR_REQUIRES_SENSOR, -1, s->version,
 					       "sensor %s is not checked: the file requires sensor "
 					       "%s or "
 					       "newer",
@@ -779,7 +759,7 @@ cf_status cf_lint_file(const cf_template_set *templates, const char *path, const
 			snprintf(hint, sizeof hint, " (manifest %s defines id %u as '%s')",
 			         by_id->path ? by_id->path : by_id->name, h->template_id,
 			         by_id->name);
-		report(&c, CF_ERROR, "template-unknown", -1, -1, HDR_TEMPLATE_NAME, -1, NULL,
+		report(&c, CF_ERROR, "template-unknown", -1, -1, CF_HDR_TEMPLATE_NAME, -1, NULL,
 		       "no template manifest defines template '%s' (id %u, version %u)%s; sensor "
 		       "checks skipped",
 		       h->template_name.ptr, h->template_id, h->template_version, hint);
