@@ -485,9 +485,12 @@ cf_status cf_sensor_load_impl(cf_sensor *s, const char *path, const uint8_t *buf
 		cf_sig_error se;
 		memset(&se, 0, sizeof se);
 		if (!sig) {
+			snprintf(what, sizeof what,
+			         "unsigned content: a public key is set and there is no signature "
+			         "(expected %s.minisig)",
+			         path);
 			skip(&l, CF_SENSOR_STEP_SIGNATURE, CF_SENSOR_SKIPPED_UNSAFE, "signature",
-			     "unsigned content: a public key is set and there is no signature "
-			     "(expected FILE.minisig)");
+			     what);
 			goto out;
 		}
 		if (cf_sig_parse(sig, sig_len, &sg, &se) != CF_OK) {

@@ -5,7 +5,8 @@
 #   golden NAME STATUS CMD.. run CMD in $TMP; compare its exit status, stdout
 #                            with NAME.out and stderr with NAME.err ($TMP/ and
 #                            $SRC/ removed from paths). UPDATE_GOLDEN=1
-#                            rewrites the expected files instead.
+#                            rewrites the expected files instead; GOLDEN_SED
+#                            is one more sed expression for stderr.
 G=$SRC/tests/golden/sensor
 T=$SRC/samples/templates
 E=$SRC/samples/events
@@ -23,7 +24,7 @@ golden() {
 	local name=$1 want=$2 rc=0
 	shift 2
 	(cd "$TMP" && "$@") >"$TMP/$name.out" 2>"$TMP/$name.raw" || rc=$?
-	sed -e "s|$TMP/||g" -e "s|$SRC/||g" "$TMP/$name.raw" >"$TMP/$name.err"
+	sed -e "s|$TMP/||g" -e "s|$SRC/||g" -e "${GOLDEN_SED:-}" "$TMP/$name.raw" >"$TMP/$name.err"
 	if [ -n "${UPDATE_GOLDEN:-}" ]; then
 		cp "$TMP/$name.out" "$G/$name.out"
 		cp "$TMP/$name.err" "$G/$name.err"
