@@ -1,0 +1,43 @@
+# cfc test: every sample's embedded tests pass through the reference sensor on
+# every build in scope, with full field coverage; c291-bad cannot be loaded
+# by 7.11.0 (reported as a failure of the content for that build, exit 1);
+# a deliberately wrong test is reported at its line with the event, the
+# expected and the actual result; missing coverage fails --require-coverage.
+set -eu
+. tests/golden/sensor/lib.sh
+R=samples/rules
+(cd "$SRC" && "$CFC" test -t samples/templates --require-coverage $R/c291-fixed.yaml \
+	$R/process-lineage.yaml $R/dns-tunnel-1.yaml $R/dns-tunnel-2.yaml) >"$TMP/ok.out" 2>"$TMP/ok.err" ||
+	{ cat "$TMP/ok.err" >&2; echo "the samples must pass" >&2; exit 1; }
+cp "$TMP/ok.out" "$TMP/ok.cmp"
+golden_src() { # like golden, run in the source tree so paths stay relative
+	local name=$1 want=$2 rc=0
+	shift 2
+	"$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		cp "$TMP/$name.out" "$G/$name.out"
+		cp "$TMP/$name.err" "$G/$name.err"
+	fi
+	[ "$rc" = "$want" ] || { echo "$name: exit $rc, want $want" >&2; cat "$TMP/$name.err" >&2; failures=$((failures + 1)); }
+	diff -u "$G/$name.out" "$TMP/$name.out" >&2 || { echo "$name: stdout differs" >&2; failures=$((failures + 1)); }
+	diff -u "$G/$name.err" "$TMP/$name.err" >&2 || { echo "$name: stderr differs" >&2; failures=$((failures + 1)); }
+}
+golden_src test-samples 0 "$CFC" test -t samples/templates --require-coverage $R/c291-fixed.yaml \
+	$R/process-lineage.yaml $R/dns-tunnel-1.yaml $R/dns-tunnel-2.yaml
+golden_src test-c291-bad 1 "$CFC" test -t samples/templates --require-coverage $R/c291-bad.yaml
+grep -q "^$R/c291-bad.yaml: error: channel 291 content version 42 cannot be loaded by sensor 7.11.0 (step 5, field count): all 29 tests fail on that sensor \[test-load\]$" \
+	"$TMP/test-c291-bad.err" || { echo "no test-load error for 7.11.0" >&2; failures=$((failures + 1)); }
+grep -q '^  sensor 7.16.0   29 passed, 0 failed$' "$TMP/test-c291-bad.out" || failures=$((failures + 1))
+# All samples at once: only c291-bad on 7.11.0 fails.
+golden_src test-all 1 "$CFC" test -t samples/templates --require-coverage $R/c291-bad.yaml \
+	$R/c291-fixed.yaml $R/process-lineage.yaml $R/dns-tunnel-1.yaml $R/dns-tunnel-2.yaml
+# The wrong test, at its line and column, with the event and both results.
+F=tests/fixtures/sensor/wrong-test.yaml
+golden_src test-wrong 1 "$CFC" test -t samples/templates $F
+grep -q "^$F:14:9: error: test of instance 5001 (notepad-from-temp) failed on sensor 7.11.0: expected match, got no match; event {\"image\":\"C:\\\\\\\\Windows\\\\\\\\System32\\\\\\\\notepad.exe\"} \[test-failed\]$" \
+	"$TMP/test-wrong.err" || { echo "wrong test not reported at 14:9" >&2; failures=$((failures + 1)); }
+grep -q "^$F:[0-9]*:[0-9]*: warning: field 13 'signer' is constrained" "$TMP/test-wrong.err" || failures=$((failures + 1))
+golden_src test-wrong-coverage 1 "$CFC" test -t samples/templates --require-coverage $F
+grep -q "error: field 13 'signer' is constrained (first by instance 5002) but no passing match test exercises it \[coverage\]" \
+	"$TMP/test-wrong-coverage.err" || failures=$((failures + 1))
+[ $failures = 0 ]
