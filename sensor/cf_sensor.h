@@ -258,16 +258,30 @@ const char *cf_sensor_event_template(const cf_sensor_event *ev);
  * first 8 bytes little-endian, mod 10000 (docs/sensor.md, "Rings"). */
 uint32_t cf_sensor_ring_bucket(const char *host_id);
 
+/* One ring of a bundle manifest: percent is cumulative (the share of the
+ * fleet reached once this ring is open), strictly rising, the last 100. */
 typedef struct cf_sensor_ring {
 	const char *name;
-	uint32_t percent; /* 0..100 */
+	uint32_t percent; /* 1..100 */
 } cf_sensor_ring;
 
+/* Rings open one after another, one interval apart, from the bundle's
+ * signed creation time: ring i opens at created + i * this. */
+#define CF_SENSOR_RING_INTERVAL ((uint64_t)24 * 3600)
+
 /*
- * Which ring a host is in: the first ring whose cumulative percentage
- * (times 100) exceeds the host's bucket; -1 when the rings together cover
- * less than the whole fleet and the host is beyond them (it takes nothing).
+ * Which ring a host is in: the first ring whose percent * 100 exceeds the
+ * host's bucket; -1 when the rings reach less than the whole fleet and the
+ * host is beyond them (such a host never takes the bundle).
  */
 int cf_sensor_ring_of(const cf_sensor_ring *rings, size_t count, const char *host_id);
+
+/*
+ * Whether a host takes a bundle at time now: 1 when its ring is open
+ * (created + ring * CF_SENSOR_RING_INTERVAL <= now), else 0. *ring gets the
+ * host's ring (-1: none), *opens the time its ring opens (0: never).
+ */
+int cf_sensor_ring_takes(const cf_sensor_ring *rings, size_t count, const char *host_id,
+                         uint64_t created, uint64_t now, int *ring, uint64_t *opens);
 
 #endif

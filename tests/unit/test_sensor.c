@@ -880,25 +880,47 @@ static void test_rings(void **state)
 	uint32_t b = cf_sensor_ring_bucket("host-0001");
 	assert_true(b < 10000);
 	assert_int_equal(b, cf_sensor_ring_bucket("host-0001"));
-	cf_sensor_ring all[] = {{"canary", 1}, {"early", 9}, {"broad", 90}};
-	cf_sensor_ring none[] = {{"canary", 0}};
-	/* Over many hosts the shares come out near the percentages. */
-	unsigned count[3] = {0, 0, 0};
+	/* Cumulative: canary 1%, early up to 10%, broad the rest. */
+	cf_sensor_ring rings[] = {{"canary", 1}, {"early", 10}, {"broad", 100}};
+	cf_sensor_ring part[] = {{"canary", 5}};
+	unsigned count[3] = {0, 0, 0}, part_in = 0;
 	char id[32];
 	for (unsigned i = 0; i < 20000; i++) {
 		snprintf(id, sizeof id, "host-%05u", i);
-		int r = cf_sensor_ring_of(all, 3, id);
+		int r = cf_sensor_ring_of(rings, 3, id);
 		assert_true(r >= 0 && r < 3);
 		count[r]++;
-		assert_int_equal(cf_sensor_ring_of(none, 1, id), -1);
+		part_in += cf_sensor_ring_of(part, 1, id) == 0;
 	}
 	assert_true(count[0] > 100 && count[0] < 320);     /* ~1% of 20000 */
 	assert_true(count[1] > 1500 && count[1] < 2100);   /* ~9% */
 	assert_true(count[2] > 17500 && count[2] < 18500); /* ~90% */
-	/* Deterministic: the ring a host is in depends only on its id. */
-	int r1 = cf_sensor_ring_of(all, 3, "host-0001");
-	assert_int_equal(r1, cf_sensor_ring_of(all, 3, "host-0001"));
-	assert_int_equal(cf_sensor_ring_of(all, 1, "host-0001"), b < 100 ? 0 : -1);
+	assert_true(part_in > 800 && part_in < 1200);      /* ~5%, the rest in no ring */
+	/* The boundaries: bucket < percent * 100. */
+	cf_sensor_ring all[] = {{"all", 100}};
+	assert_int_equal(cf_sensor_ring_of(all, 1, "anything"), 0);
+	cf_sensor_ring upto[] = {{"a", b / 100 + 1}};
+	assert_int_equal(cf_sensor_ring_of(upto, 1, "host-0001"), 0);
+	if (b >= 100) {
+		upto[0].percent = b / 100;
+		assert_int_equal(cf_sensor_ring_of(upto, 1, "host-0001"), -1);
+	}
+	/* Staged in time: ring i opens i intervals after creation. */
+	int ring;
+	uint64_t opens;
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(id, sizeof id, "host-%05u", i);
+		int r = cf_sensor_ring_of(rings, 3, id);
+		uint64_t at = 1000 + (uint64_t)r * CF_SENSOR_RING_INTERVAL;
+		assert_int_equal(cf_sensor_ring_takes(rings, 3, id, 1000, at, &ring, &opens), 1);
+		assert_int_equal(ring, r);
+		assert_true(opens == at);
+		assert_int_equal(cf_sensor_ring_takes(rings, 3, id, 1000, at - 1, NULL, NULL), 0);
+	}
+	assert_int_equal(cf_sensor_ring_takes(part, 1, "x", 0, UINT64_MAX, &ring, &opens),
+	                 cf_sensor_ring_of(part, 1, "x") == 0);
+	assert_int_equal(cf_sensor_ring_takes(rings, 3, "x", UINT64_MAX, UINT64_MAX, NULL, NULL),
+	                 cf_sensor_ring_of(rings, 3, "x") == 0);
 }
 
 int main(void)
