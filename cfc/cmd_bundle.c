@@ -299,6 +299,10 @@ int cmd_bundle(int argc, char **argv)
 		return cli_bad_usage("bundle", "--expires: %s is not after the creation time",
 		                     expires_arg);
 
+	char msg[256];
+	if (ring_count && !cf_bundle_rings_valid(rings, ring_count, msg, sizeof msg))
+		return cli_bad_usage("bundle", "--ring: %s", msg);
+
 	size_t count = (size_t)(argc - optind);
 	cf_bundle_input *in = calloc(count, sizeof *in);
 	cf_seckey *sk = NULL;

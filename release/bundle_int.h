@@ -88,8 +88,6 @@ cf_status cf_bundle_comment_format(uint64_t created, uint64_t bundle_version,
 cf_status cf_bundle_comment_parse(const char *text, size_t len, uint64_t *created,
                                   uint64_t *bundle_version, uint8_t hash[HASH_SIZE], char *msg,
                                   size_t msg_cap);
-/* Ring names and percentages as rings must be (msg on failure). */
-int cf_bundle_rings_valid(const cf_bundle_ring *rings, size_t n, char *msg, size_t msg_cap);
 
 /* common.c */
 void cf_bundle_hash(const uint8_t *buf, size_t len, uint8_t out[HASH_SIZE]);

@@ -90,6 +90,11 @@ typedef struct cf_bundle_ring {
 	unsigned percent; /* 1..100, strictly increasing, the last one 100 */
 } cf_bundle_ring;
 
+/* 1 when rings are valid: 1..CF_BUNDLE_MAX_RINGS of them, names valid and
+ * distinct, percentages strictly rising and the last one 100. Otherwise 0
+ * and msg (msg_cap bytes) says what is wrong. */
+int cf_bundle_rings_valid(const cf_bundle_ring *rings, size_t n, char *msg, size_t msg_cap);
+
 typedef struct cf_bundle_create_opts {
 	uint64_t bundle_version; /* 1..2^63-1 */
 	uint64_t created;        /* Unix time; also every entry's mtime */

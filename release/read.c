@@ -10,6 +10,7 @@
  * the manifest's signature verified, and the manifest's JSON is parsed only
  * after that.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,12 +139,15 @@ static cf_status check_header(rctx *c, struct archive_entry *ae, uint64_t index,
 	return CF_OK;
 }
 
+/* libarchive reports "Unrecognized archive format" with EILSEQ (its
+ * private ARCHIVE_ERRNO_FILE_FORMAT); anything else at the first header is
+ * damage to something it did recognise (a truncated zstd stream, say). */
 static cf_status archive_fail(rctx *c, struct archive *a, uint64_t entries, const char *name)
 {
 	const char *why = archive_error_string(a);
 	if (!why)
 		why = "unknown error";
-	if (entries == 0)
+	if (entries == 0 && archive_errno(a) == EILSEQ)
 		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
 		                        "not a bundle (a tar archive, optionally zstd or gzip "
 		                        "compressed): %s",
@@ -151,6 +155,9 @@ static cf_status archive_fail(rctx *c, struct archive *a, uint64_t entries, cons
 	if (name)
 		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
 		                        "entry '%s': corrupt or truncated archive: %s", name, why);
+	if (entries == 0)
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "corrupt or truncated archive: %s", why);
 	return cf_bundle_reject(c->diags, c->path, "bundle-archive",
 	                        "corrupt or truncated archive after %" PRIu64 " entries: %s",
 	                        entries, why);
