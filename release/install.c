@@ -13,8 +13,11 @@
  * Order of an installation: lock, read the state, check for rollback,
  * check every target name, and only then write: a mkdtemp() directory
  * inside DIR, every file written and fsync'd there, the directory fsync'd,
- * each file renamed into place, DIR fsync'd, the temporary directory
- * removed, the state file replaced. A rejected bundle writes nothing.
+ * the new state written and fsync'd beside the old one, each file renamed
+ * into place, DIR fsync'd, the temporary directory removed, the state
+ * renamed over the old one and its directory fsync'd. After the first
+ * rename nothing allocates or writes data. A rejected bundle writes
+ * nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -344,7 +347,8 @@ cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *sta
 {
 	cf_status st = CF_ERR_NOMEM;
 	int dirfd = -1, statefd = -1, tmpfd = -1;
-	char *tmp = NULL, *state_text = NULL, *state_file = NULL;
+	char *tmp = NULL, *state_text = NULL, *state_file = NULL, *state_tmp = NULL;
+	int state_tmp_made = 0;
 	size_t state_len = 0, written = 0, renamed = 0;
 	const char **names = NULL;
 	const uint8_t **datas = NULL;
@@ -386,7 +390,8 @@ cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *sta
 		if ((st = state_encode(b, &s, &state_text, &state_len)) != CF_OK)
 			goto out;
 		state_file = join(state_dir, CF_BUNDLE_STATE_FILE);
-		if (!state_file) {
+		state_tmp = join(state_dir, ".cfc-state.json.XXXXXX");
+		if (!state_file || !state_tmp) {
 			st = CF_ERR_NOMEM;
 			goto out;
 		}
@@ -460,6 +465,29 @@ cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *sta
 		st = io_fail(diags, tmp, "sync the temporary directory", errno, err_no);
 		goto out;
 	}
+	/* The new state too, beside the old one, so that nothing after the
+	 * first rename needs memory or disk space. */
+	if (state_tmp) {
+		int sfd = mkstemp(state_tmp);
+		if (sfd < 0) {
+			st = io_fail(diags, state_dir, "create a temporary state file", errno,
+			             err_no);
+			goto out;
+		}
+		state_tmp_made = 1;
+		if (fchmod(sfd, 0644) != 0 ||
+		    write_all(sfd, (const uint8_t *)state_text, state_len) != 0 ||
+		    fsync(sfd) != 0) {
+			int e = errno;
+			close(sfd);
+			st = io_fail(diags, state_tmp, "write the rollback state", e, err_no);
+			goto out;
+		}
+		if (close(sfd) != 0) {
+			st = io_fail(diags, state_tmp, "write the rollback state", errno, err_no);
+			goto out;
+		}
+	}
 	/* Each rename is atomic; the set of them is not (docs/bundles.md). */
 	for (; renamed < n; renamed++) {
 		if (renameat(tmpfd, names[renamed], dirfd, names[renamed]) != 0) {
@@ -487,14 +515,18 @@ cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *sta
 	tmp = NULL;
 	written = renamed = 0;
 
-	/* Last, the state: temporary file, fsync, rename, fsync of its directory. */
-	if (state_file) {
-		int e = 0;
-		st = cf_file_write_atomic(state_file, state_text, state_len, 0644, 0, &e);
-		if (st == CF_ERR_IO)
-			st = io_fail(diags, state_file, "write the rollback state", e, err_no);
-		if (st != CF_OK)
+	/* Last, the state: rename over the old one, then sync its directory. */
+	if (state_tmp) {
+		if (rename(state_tmp, state_file) != 0) {
+			st =
+			    io_fail(diags, state_file, "replace the rollback state", errno, err_no);
 			goto out;
+		}
+		state_tmp_made = 0;
+		if (fsync(statefd) != 0) {
+			st = io_fail(diags, state_dir, "sync the state directory", errno, err_no);
+			goto out;
+		}
 	}
 	st = CF_OK;
 out:
@@ -507,6 +539,8 @@ out:
 			close(fd);
 		rmdir(tmp);
 	}
+	if (state_tmp_made)
+		unlink(state_tmp);
 	if (tmpfd >= 0)
 		close(tmpfd);
 	if (statefd >= 0)
@@ -516,6 +550,7 @@ out:
 	free(tmp);
 	free(state_text);
 	free(state_file);
+	free(state_tmp);
 	free(names);
 	free(datas);
 	free(lens);

@@ -461,8 +461,10 @@ cf_status cf_bundle_open(const uint8_t *buf, size_t len, const cf_pubkey *pk,
 		                        len, (uint64_t)CF_BUNDLE_MAX_ARCHIVE_SIZE);
 
 	b = calloc(1, sizeof *b);
-	if (!b)
+	if (!b) {
+		st = CF_ERR_NOMEM;
 		goto out;
+	}
 	/* 1. Entries, with every cap enforced while reading. */
 	if ((st = read_entries(&c, buf, len, &b->entries, &b->entry_count)) != CF_OK)
 		goto out;
