@@ -138,6 +138,15 @@ cf_status cf_key_password_file(const char *path, char **pw, size_t *pw_len, int 
  * frees *pw with cf_key_secret_free().
  */
 cf_status cf_key_password_tty(const char *prompt, char **pw, size_t *pw_len, int *err_no);
+/*
+ * A password for a secret key: from the first line of path when path is
+ * not NULL (the front ends pass --password-file or $CFC_PASSWORD_FILE),
+ * else typed on the terminal, twice when confirm is set (CF_ERR_REJECTED
+ * when the two differ). err says what went wrong in words. On CF_OK the
+ * caller frees *pw with cf_key_secret_free().
+ */
+cf_status cf_key_password_get(const char *path, int confirm, char **pw, size_t *pw_len,
+                              cf_sig_error *err);
 /* Wipe and free memory from the functions above (sodium_free); NULL is ok. */
 void cf_key_secret_free(void *p);
 

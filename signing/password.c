@@ -203,11 +203,17 @@ cf_status cf_key_password_tty(const char *prompt, char **pw, size_t *pw_len, int
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL | ICANON;
-	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+	/* TCSANOW, not TCSAFLUSH: a password typed ahead (or fed through a
+	 * pseudo-terminal by a script) is kept, not discarded. */
+	if (tcsetattr(fd, TCSANOW, &quiet) != 0) {
 		*err_no = errno;
 		goto out;
 	}
 	restored = 0;
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		*err_no = errno;
+		goto out;
+	}
 	int too_long = 0;
 	for (;;) {
 		char c;
@@ -237,7 +243,7 @@ cf_status cf_key_password_tty(const char *prompt, char **pw, size_t *pw_len, int
 	st = CF_OK;
 out:
 	if (!restored)
-		(void)tcsetattr(fd, TCSAFLUSH, &saved);
+		(void)tcsetattr(fd, TCSANOW, &saved);
 	for (size_t i = 0; i < (size_t)handlers; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (fd >= 0)
@@ -245,5 +251,72 @@ out:
 	cf_key_secret_free(buf);
 	if (caught_signal)
 		raise(caught_signal);
+	return st;
+}
+
+cf_status cf_key_password_get(const char *path, int confirm, char **pw, size_t *pw_len,
+                              cf_sig_error *err)
+{
+	char *first = NULL, *second = NULL;
+	size_t first_len = 0, second_len = 0;
+	int err_no = 0;
+	cf_status st;
+
+	*pw = NULL;
+	*pw_len = 0;
+	if (path) {
+		st = cf_key_password_file(path, &first, &first_len, &err_no);
+		if (st == CF_ERR_IO)
+			return cf_sig_fail(err, st, CF_SIG_CHECK_PASSWORD,
+			                   "cannot read the password file '%s': %s", path,
+			                   strerror(err_no ? err_no : EIO));
+		if (st == CF_ERR_LIMIT)
+			return cf_sig_fail(err, st, CF_SIG_CHECK_PASSWORD,
+			                   "password file '%s': the first line is longer than %u "
+			                   "bytes",
+			                   path, CF_PASSWORD_MAX);
+		if (st == CF_ERR_INVALID)
+			return cf_sig_fail(err, st, CF_SIG_CHECK_PASSWORD,
+			                   "password file '%s': the first line has a NUL byte",
+			                   path);
+		if (st != CF_OK)
+			return cf_sig_fail(err, st, CF_SIG_CHECK_PASSWORD,
+			                   "cannot read the password file '%s': %s", path,
+			                   cf_strerror(st));
+		*pw = first;
+		*pw_len = first_len;
+		return CF_OK;
+	}
+	st = cf_key_password_tty("Password: ", &first, &first_len, &err_no);
+	if (st == CF_OK && confirm)
+		st = cf_key_password_tty("Password (again): ", &second, &second_len, &err_no);
+	if (st == CF_ERR_IO) {
+		st = cf_sig_fail(err, st, CF_SIG_CHECK_PASSWORD,
+		                 "cannot read a password from the terminal (%s); use "
+		                 "--password-file FILE or CFC_PASSWORD_FILE",
+		                 strerror(err_no ? err_no : EIO));
+		goto out;
+	}
+	if (st == CF_ERR_LIMIT) {
+		st = cf_sig_fail(err, st, CF_SIG_CHECK_PASSWORD, "password longer than %u bytes",
+		                 CF_PASSWORD_MAX);
+		goto out;
+	}
+	if (st != CF_OK) {
+		st = cf_sig_fail(err, st, CF_SIG_CHECK_PASSWORD, "cannot read the password: %s",
+		                 cf_strerror(st));
+		goto out;
+	}
+	if (confirm && (first_len != second_len || sodium_memcmp(first, second, first_len) != 0)) {
+		st = cf_sig_fail(err, CF_ERR_REJECTED, CF_SIG_CHECK_PASSWORD,
+		                 "the passwords do not match");
+		goto out;
+	}
+	*pw = first;
+	*pw_len = first_len;
+	first = NULL;
+out:
+	cf_key_secret_free(first);
+	cf_key_secret_free(second);
 	return st;
 }

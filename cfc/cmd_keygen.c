@@ -1,0 +1,170 @@
+/*
+ * cmd_keygen.c - `cfc keygen [-W] [-f] -p PUBKEY -s SECKEY`: a minisign key
+ * pair. The secret key is encrypted with a password (scrypt, as minisign
+ * does) unless -W; the password comes from --password-file FILE, from
+ * $CFC_PASSWORD_FILE, or from the terminal (twice), never from argv.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+#include "signing/cf_sig.h"
+
+static int path_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"unencrypted", no_argument, NULL, 'W'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"public-key", required_argument, NULL, 'p'},
+	    {"secret-key", required_argument, NULL, 's'},
+	    {"password-file", required_argument, NULL, 'P'},
+	    {"kdf", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *pub_path = NULL, *sec_path = NULL, *pw_file = NULL;
+	int unencrypted = 0, force = 0;
+	cf_kdf_level level = CF_KDF_SENSITIVE;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "Wfp:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'W':
+			unencrypted = 1;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 's':
+			sec_path = optarg;
+			break;
+		case 'P':
+			pw_file = optarg;
+			break;
+		case 'k':
+			if (strcmp(optarg, "sensitive") == 0)
+				level = CF_KDF_SENSITIVE;
+			else if (strcmp(optarg, "interactive") == 0)
+				level = CF_KDF_INTERACTIVE;
+			else
+				return cli_bad_usage(
+				    "keygen", "unknown --kdf '%s' (sensitive or interactive)",
+				    optarg);
+			break;
+		case 'h':
+			cli_usage(stdout, "keygen");
+			return cli_finish(EXIT_OK);
+		default:
+			return cli_bad_usage("keygen", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_bad_usage("keygen", "unexpected argument '%s'", argv[optind]);
+	if (!pub_path || !sec_path)
+		return cli_bad_usage("keygen", "both -p PUBKEY and -s SECKEY are required");
+	if (strcmp(pub_path, "-") == 0 || strcmp(sec_path, "-") == 0)
+		return cli_bad_usage("keygen", "key files must be named files, not '-'");
+	if (strcmp(pub_path, sec_path) == 0)
+		return cli_bad_usage("keygen", "-p and -s name the same file");
+	if (!pw_file && !unencrypted) {
+		const char *env = getenv("CFC_PASSWORD_FILE");
+		if (env && *env)
+			pw_file = env;
+	}
+
+	cf_seckey *sk = NULL;
+	cf_pubkey *pk = NULL;
+	char *pw = NULL, *sec_text = NULL, *pub_text = NULL;
+	size_t pw_len = 0, sec_len = 0, pub_len = 0;
+	int status = EXIT_TROUBLE, err_no = 0;
+	cf_sig_error err;
+	cf_status st;
+
+	/* Refuse early, before asking for a password; the writes below are
+	 * exclusive too, so a file that appears meanwhile is not replaced. */
+	if (!force) {
+		const char *existing = path_exists(sec_path)   ? sec_path
+		                       : path_exists(pub_path) ? pub_path
+		                                               : NULL;
+		if (existing) {
+			cli_error("'%s' already exists; use -f to overwrite the key pair",
+			          existing);
+			goto out;
+		}
+	}
+	if (cf_sig_init() != CF_OK) {
+		cli_error("libsodium failed to initialise");
+		goto out;
+	}
+	if (!unencrypted) {
+		st = cf_key_password_get(pw_file, 1, &pw, &pw_len, &err);
+		if (st != CF_OK) {
+			cli_error("%s", err.message);
+			status = st == CF_ERR_REJECTED ? EXIT_REJECTED : EXIT_TROUBLE;
+			goto out;
+		}
+		if (pw_len == 0) {
+			cli_error("empty password; use -W for a secret key without a password");
+			status = EXIT_REJECTED;
+			goto out;
+		}
+	}
+	if ((st = cf_seckey_generate(&sk, &pk)) != CF_OK ||
+	    (st = cf_seckey_serialize(sk, unencrypted ? NULL : pw, pw_len, level, &sec_text,
+	                              &sec_len)) != CF_OK ||
+	    (st = cf_pubkey_serialize(pk, &pub_text, &pub_len)) != CF_OK) {
+		cli_error("cannot make the key pair: %s", cf_strerror(st));
+		goto out;
+	}
+	st = cf_file_write_atomic(sec_path, sec_text, sec_len, 0600, !force, &err_no);
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("write", sec_path, err_no);
+		else
+			cli_error("%s: %s", sec_path, cf_strerror(st));
+		goto out;
+	}
+	st = cf_file_write_atomic(pub_path, pub_text, pub_len, 0644, !force, &err_no);
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("write", pub_path, err_no);
+		else
+			cli_error("%s: %s", pub_path, cf_strerror(st));
+		/* Without -f the secret key is new: do not leave half a pair. */
+		if (!force)
+			unlink(sec_path);
+		goto out;
+	}
+	uint8_t id[CF_KEY_ID_SIZE];
+	char hex[2 * CF_KEY_ID_SIZE + 1];
+	cf_pubkey_id(pk, id);
+	cf_key_id_hex(id, hex);
+	printf("key ID %s\n"
+	       "secret key: %s (%s; keep it secret)\n"
+	       "public key: %s\n",
+	       hex, sec_path, unencrypted ? "not encrypted" : "encrypted with the password",
+	       pub_path);
+	status = cli_finish(EXIT_OK);
+out:
+	cf_key_secret_free(pw);
+	cf_key_secret_free(sec_text);
+	free(pub_text);
+	cf_seckey_free(sk);
+	cf_pubkey_free(pk);
+	return status;
+}

@@ -1,0 +1,286 @@
+/*
+ * cmd_sign.c - `cfc sign -s SECKEY -t TEMPLATE... [-x SIGFILE] FILE.cf...`:
+ * sign only what passes. Each file is run through the format verifier and
+ * `cfc lint` (errors only) against the templates; a file that fails gets
+ * its diagnostics printed and no signature, and the run exits 1, but the
+ * other files are still signed. Signatures are minisign files with a
+ * trusted comment that binds them to the file's header (docs/signing.md).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cfc/cf_diag.h"
+#include "cfc/cf_template.h"
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+#include "lint/cf_lint.h"
+#include "signing/cf_sig.h"
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* The signing time: SOURCE_DATE_EPOCH when set (reproducible builds),
+ * else now. -1 when SOURCE_DATE_EPOCH is not a plain decimal. */
+static int signing_time(uint64_t *ts)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		unsigned long long v = 0;
+		if (cli_parse_u64(sde, 0, UINT64_MAX, &v) != 0)
+			return -1;
+		*ts = v;
+		return 0;
+	}
+	time_t now = time(NULL);
+	*ts = now < 0 ? 0 : (uint64_t)now;
+	return 0;
+}
+
+/* Load the secret key, asking for the password only when it is encrypted. */
+static int load_seckey(const char *path, const char *pw_file, cf_seckey **sk)
+{
+	char *text = NULL, *pw = NULL;
+	size_t len = 0, pw_len = 0;
+	int err_no = 0, encrypted = 0, status = EXIT_TROUBLE;
+	cf_sig_error err;
+	cf_status st = cf_key_file_read(path, CF_KEY_FILE_MAX, &text, &len, &err_no);
+	if (st == CF_ERR_IO) {
+		cli_io_error("read", path, err_no);
+		goto out;
+	}
+	if (st == CF_ERR_LIMIT) {
+		cli_error("%s: larger than %u bytes: not a secret key file", path, CF_KEY_FILE_MAX);
+		status = EXIT_REJECTED;
+		goto out;
+	}
+	if (st != CF_OK) {
+		cli_error("%s: %s", path, cf_strerror(st));
+		goto out;
+	}
+	if ((st = cf_seckey_encrypted(text, len, &encrypted, &err)) != CF_OK) {
+		cli_error("%s: %s", path, err.message);
+		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
+		goto out;
+	}
+	if (encrypted) {
+		if (!pw_file) {
+			const char *env = getenv("CFC_PASSWORD_FILE");
+			if (env && *env)
+				pw_file = env;
+		}
+		if ((st = cf_key_password_get(pw_file, 0, &pw, &pw_len, &err)) != CF_OK) {
+			cli_error("%s", err.message);
+			goto out;
+		}
+	}
+	st = cf_seckey_parse(text, len, pw, pw_len, sk, &err);
+	if (st != CF_OK) {
+		cli_error("%s: %s", path, err.message);
+		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
+		goto out;
+	}
+	status = EXIT_OK;
+out:
+	cf_key_secret_free(text);
+	cf_key_secret_free(pw);
+	return status;
+}
+
+/* Verify, lint and sign one file. Returns an exit status. */
+static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const char *path,
+                    const char *sig_path, uint64_t ts)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *own_sig_path = NULL, *text = NULL;
+	size_t text_len = 0;
+	cf_diag_list *diags = NULL;
+	int err_no = 0, status = EXIT_TROUBLE;
+	cf_sig_error err;
+
+	cf_status st = cf_file_read(path, (size_t)CF_MAX_FILE_SIZE, &buf, &len, &err_no);
+	if (st == CF_ERR_LIMIT) {
+		cli_error("%s: larger than the %llu-byte channel-file limit", path,
+		          (unsigned long long)CF_MAX_FILE_SIZE);
+		status = EXIT_REJECTED;
+		goto out;
+	}
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("read", path, err_no);
+		else
+			cli_error("%s: %s", path, cf_strerror(st));
+		goto out;
+	}
+	if (!(diags = cf_diags_new())) {
+		cli_error("out of memory");
+		goto out;
+	}
+	cf_view view;
+	cf_verify_error verr;
+	const char *failed = "lint checks";
+	memset(&verr, 0, sizeof verr);
+	st = cf_verify(buf, len, &view, &verr);
+	if (st != CF_OK) {
+		failed = "format verifier";
+		cf_diag_add_offset(diags, CF_ERROR, "format-invalid", path, verr.offset, "%s: %s",
+		                   cf_strerror(st), verr.message);
+	} else {
+		cf_lint_opts opts;
+		memset(&opts, 0, sizeof opts);
+		opts.errors_only = 1;
+		st = cf_lint_file(templates, path, buf, len, &opts, diags);
+		if (st != CF_OK && st != CF_ERR_REJECTED) {
+			cli_error("%s: lint: %s", path, cf_strerror(st));
+			goto out;
+		}
+	}
+	if (st != CF_OK || cf_diags_errors(diags) > 0) {
+		cli_print_diags(diags);
+		cli_error("%s: not signed: it fails the %s", path, failed);
+		status = EXIT_REJECTED;
+		goto out;
+	}
+	st = cf_sig_sign_channel(sk, buf, len, base_name(path), ts, &text, &text_len, &err);
+	if (st != CF_OK) {
+		cli_error("%s: not signed: %s", path, err.message);
+		status = cli_exit_status(st);
+		goto out;
+	}
+	if (!sig_path) {
+		size_t n = strlen(path);
+		if (!(own_sig_path = malloc(n + sizeof ".minisig"))) {
+			cli_error("out of memory");
+			goto out;
+		}
+		memcpy(own_sig_path, path, n);
+		memcpy(own_sig_path + n, ".minisig", sizeof ".minisig");
+		sig_path = own_sig_path;
+	}
+	st = cf_file_write_atomic(sig_path, text, text_len, 0644, 0, &err_no);
+	if (st != CF_OK) {
+		if (st == CF_ERR_IO)
+			cli_io_error("write", sig_path, err_no);
+		else
+			cli_error("%s: %s", sig_path, cf_strerror(st));
+		goto out;
+	}
+	if (strcmp(sig_path, "-") != 0)
+		printf("%s: signed (channel %" PRIu32 ", version %" PRIu64 ") -> %s\n", path,
+		       view.hdr.channel, view.hdr.content_version, sig_path);
+	status = EXIT_OK;
+out:
+	cf_diags_free(diags);
+	free(buf);
+	free(text);
+	free(own_sig_path);
+	return status;
+}
+
+int cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"secret-key", required_argument, NULL, 's'},
+	    {"template", required_argument, NULL, 't'},
+	    {"signature", required_argument, NULL, 'x'},
+	    {"password-file", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *sec_path = NULL, *sig_path = NULL, *pw_file = NULL;
+	const char **tpl_paths = NULL;
+	size_t ntpl = 0;
+	cf_template_set *templates = NULL;
+	cf_diag_list *diags = NULL;
+	cf_seckey *sk = NULL;
+	int status = EXIT_TROUBLE;
+	int c;
+
+	if (!(tpl_paths = calloc((size_t)argc, sizeof *tpl_paths))) {
+		cli_error("out of memory");
+		return EXIT_TROUBLE;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:t:x:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sec_path = optarg;
+			break;
+		case 't':
+			tpl_paths[ntpl++] = optarg;
+			break;
+		case 'x':
+			sig_path = optarg;
+			break;
+		case 'P':
+			pw_file = optarg;
+			break;
+		case 'h':
+			cli_usage(stdout, "sign");
+			status = cli_finish(EXIT_OK);
+			goto out;
+		default:
+			status = cli_bad_usage("sign", "bad option");
+			goto out;
+		}
+	}
+	int nfiles = argc - optind;
+	if (!sec_path || ntpl == 0 || nfiles < 1) {
+		status = cli_bad_usage("sign", "-s SECKEY, at least one -t TEMPLATE and at least "
+		                               "one FILE.cf are required");
+		goto out;
+	}
+	if (sig_path && nfiles != 1) {
+		status = cli_bad_usage("sign", "-x SIGFILE goes with exactly one FILE.cf");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			status = cli_bad_usage("sign", "name the channel file to sign; stdin is "
+			                               "not accepted");
+			goto out;
+		}
+	}
+	uint64_t ts = 0;
+	if (signing_time(&ts) != 0) {
+		cli_error("SOURCE_DATE_EPOCH must be a decimal number of seconds");
+		goto out;
+	}
+	if (!(templates = cf_templates_new()) || !(diags = cf_diags_new())) {
+		cli_error("out of memory");
+		goto out;
+	}
+	cf_status tst = CF_OK;
+	for (size_t i = 0; i < ntpl; i++) {
+		cf_status st = cf_templates_load(templates, tpl_paths[i], diags);
+		if (st != CF_OK && (tst == CF_OK || st == CF_ERR_IO || st == CF_ERR_NOMEM))
+			tst = st;
+	}
+	if (tst != CF_OK || cf_diags_errors(diags) > 0) {
+		cli_print_diags(diags);
+		cli_error("no file signed: the templates have errors");
+		status = tst == CF_ERR_REJECTED || tst == CF_OK ? EXIT_REJECTED : EXIT_TROUBLE;
+		goto out;
+	}
+	if ((status = load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
+		goto out;
+	for (int i = optind; i < argc; i++) {
+		int s = sign_one(sk, templates, argv[i], sig_path, ts);
+		if (s > status)
+			status = s;
+	}
+	status = cli_finish(status);
+out:
+	cf_seckey_free(sk);
+	cf_diags_free(diags);
+	cf_templates_free(templates);
+	free(tpl_paths);
+	return status;
+}

@@ -1,0 +1,208 @@
+/*
+ * cmd_verify.c - `cfc verify -p PUBKEY [-x SIGFILE] [--legacy] FILE.cf...`:
+ * check each file's minisign signature and that its trusted comment binds
+ * it to the file's header. The checks run in a fixed order and the first
+ * that fails is named: signature file syntax, algorithm, key ID, signature,
+ * global signature, format verifier, trusted-comment binding.
+ *
+ * An argument that names a bundle (.tar.zst, .tar.gz, .tgz) goes to
+ * verify_bundle() instead.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfc/cf_util.h"
+#include "cfc/cmd.h"
+#include "signing/cf_sig.h"
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_bundle(const char *path)
+{
+	return has_suffix(path, ".tar.zst") || has_suffix(path, ".tar.gz") ||
+	       has_suffix(path, ".tgz");
+}
+
+/* Verify a release bundle with pk. Returns an exit status. The release
+ * component plugs in here. */
+static int verify_bundle(const cf_pubkey *pk, const char *path, unsigned flags)
+{
+	(void)pk;
+	(void)flags;
+	cli_error("%s: verifying bundles is not available in this build", path);
+	return EXIT_TROUBLE;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* Read a whole file, reporting problems; returns an exit status. */
+static int read_input(const char *path, size_t cap, const char *what, uint8_t **buf, size_t *len)
+{
+	int err_no = 0;
+	cf_status st = cf_file_read(path, cap, buf, len, &err_no);
+	if (st == CF_OK)
+		return EXIT_OK;
+	if (st == CF_ERR_LIMIT) {
+		cli_error("%s: %s larger than %zu bytes", path, what, cap);
+		return EXIT_REJECTED;
+	}
+	if (st == CF_ERR_IO)
+		cli_io_error("read", path, err_no);
+	else
+		cli_error("%s: %s", path, cf_strerror(st));
+	return EXIT_TROUBLE;
+}
+
+static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_path, unsigned flags)
+{
+	uint8_t *sig_text = NULL, *buf = NULL;
+	size_t sig_len = 0, len = 0;
+	char *own_sig_path = NULL;
+	cf_sig *sig = NULL;
+	cf_sig_error err;
+	int status;
+
+	if (!sig_path) {
+		size_t n = strlen(path);
+		own_sig_path = malloc(n + sizeof ".minisig");
+		if (!own_sig_path) {
+			cli_error("out of memory");
+			return EXIT_TROUBLE;
+		}
+		memcpy(own_sig_path, path, n);
+		memcpy(own_sig_path + n, ".minisig", sizeof ".minisig");
+		sig_path = own_sig_path;
+	}
+	status = read_input(sig_path, CF_SIG_FILE_MAX, "signature file", &sig_text, &sig_len);
+	if (status != EXIT_OK)
+		goto out;
+	status = read_input(path, (size_t)CF_MAX_FILE_SIZE, "channel file", &buf, &len);
+	if (status != EXIT_OK)
+		goto out;
+	memset(&err, 0, sizeof err);
+	cf_status st = cf_sig_parse((const char *)sig_text, sig_len, &sig, &err);
+	if (st == CF_OK) {
+		cf_view view;
+		cf_sig_binding b;
+		st = cf_sig_verify_channel(pk, sig, buf, len, flags, &view, &b, &err);
+		if (st == CF_OK) {
+			uint8_t id[CF_KEY_ID_SIZE];
+			char hex[2 * CF_KEY_ID_SIZE + 1];
+			cf_sig_key_id(sig, id);
+			cf_key_id_hex(id, hex);
+			printf("%s: signature OK (key ID %s, channel %" PRIu32 ", version %" PRIu64
+			       ", template %s, %u fields, signed at %" PRIu64 ")\n",
+			       path, hex, view.hdr.channel, view.hdr.content_version,
+			       view.hdr.template_name.ptr, (unsigned)view.hdr.field_count,
+			       b.timestamp);
+			const char *name = base_name(path);
+			if (strlen(name) != b.file.len || memcmp(name, b.file.ptr, b.file.len) != 0)
+				fprintf(
+				    stderr,
+				    "cfc: note: %s: signed under the name '%.*s' (informational; "
+				    "the header matches)\n",
+				    path, (int)b.file.len, b.file.ptr);
+			status = EXIT_OK;
+			goto out;
+		}
+	}
+	if (st == CF_ERR_NOMEM || st == CF_ERR_INTERNAL) {
+		cli_error("%s: %s", path, err.message);
+		status = EXIT_TROUBLE;
+		goto out;
+	}
+	if (err.check == CF_SIG_CHECK_SYNTAX)
+		cli_error("%s: signature file syntax: %s: %s", path, sig_path, err.message);
+	else
+		cli_error("%s: %s check failed: %s", path, cf_sig_check_name(err.check),
+		          err.message);
+	status = EXIT_REJECTED;
+out:
+	cf_sig_free(sig);
+	free(sig_text);
+	free(buf);
+	free(own_sig_path);
+	return status;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"public-key", required_argument, NULL, 'p'},
+	    {"signature", required_argument, NULL, 'x'},
+	    {"legacy", no_argument, NULL, 'L'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *pub_path = NULL, *sig_path = NULL;
+	unsigned flags = 0;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:x:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			pub_path = optarg;
+			break;
+		case 'x':
+			sig_path = optarg;
+			break;
+		case 'L':
+			flags |= CF_SIG_ALLOW_LEGACY;
+			break;
+		case 'h':
+			cli_usage(stdout, "verify");
+			return cli_finish(EXIT_OK);
+		default:
+			return cli_bad_usage("verify", "bad option");
+		}
+	}
+	int nfiles = argc - optind;
+	if (!pub_path)
+		return cli_bad_usage("verify", "-p PUBKEY is required");
+	if (nfiles < 1)
+		return cli_bad_usage("verify", "expected at least one FILE.cf or a BUNDLE");
+	if (sig_path && nfiles != 1)
+		return cli_bad_usage("verify", "-x SIGFILE goes with exactly one FILE.cf");
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0 && !sig_path)
+			return cli_bad_usage("verify",
+			                     "reading FILE.cf from stdin needs -x SIGFILE");
+		if (sig_path && is_bundle(argv[i]))
+			return cli_bad_usage("verify", "-x SIGFILE does not apply to a bundle");
+	}
+
+	uint8_t *pub_text = NULL;
+	size_t pub_len = 0;
+	cf_pubkey *pk = NULL;
+	cf_sig_error err;
+	int status = read_input(pub_path, CF_KEY_FILE_MAX, "public key file", &pub_text, &pub_len);
+	if (status != EXIT_OK)
+		goto out;
+	if (cf_pubkey_parse((const char *)pub_text, pub_len, &pk, &err) != CF_OK) {
+		cli_error("%s: %s", pub_path, err.message);
+		status = err.status == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		int s = is_bundle(argv[i]) ? verify_bundle(pk, argv[i], flags)
+		                           : verify_one(pk, argv[i], sig_path, flags);
+		if (s > status)
+			status = s;
+	}
+	status = cli_finish(status);
+out:
+	cf_pubkey_free(pk);
+	free(pub_text);
+	return status;
+}
