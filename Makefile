@@ -175,6 +175,44 @@ fuzz-build: $(FUZZ_BINS)
 demo: $(CFC)
 	$(Q)CFC=$(abspath $(CFC)) samples/demo.sh
 
+# --- install ----------------------------------------------------------------
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+PUBLIC_HEADERS := $(wildcard $(addsuffix /cf_*.h,$(COMPONENTS)))
+
+$(BUILD)/libcf.pc: Makefile
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))' \
+		'includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))' '' \
+		'Name: libcf' \
+		'Description: channel files: compile, lint, sign, bundle and load detection content' \
+		'Version: $(VERSION)' \
+		'Requires: $(PKGS)' \
+		'Cflags: -I$${includedir}/cfc' \
+		'Libs: -L$${libdir} -lcf' >$@
+
+.PHONY: install uninstall
+install: $(CFC) $(LIBCF) $(BUILD)/libcf.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(addprefix $(DESTDIR)$(INCLUDEDIR)/cfc/,$(COMPONENTS))
+	install -m 0755 $(CFC) $(DESTDIR)$(BINDIR)/cfc
+	install -m 0644 $(LIBCF) $(DESTDIR)$(LIBDIR)/libcf.a
+	install -m 0644 $(BUILD)/libcf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libcf.pc
+	for h in $(PUBLIC_HEADERS); do install -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/cfc/$$h || exit 1; done
+	install -m 0644 docs/man/cfc.1 $(DESTDIR)$(MANDIR)/man1/cfc.1
+	install -m 0644 docs/completion/cfc.bash $(DESTDIR)$(BASHCOMPDIR)/cfc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cfc $(DESTDIR)$(LIBDIR)/libcf.a $(DESTDIR)$(LIBDIR)/pkgconfig/libcf.pc \
+		$(DESTDIR)$(MANDIR)/man1/cfc.1 $(DESTDIR)$(BASHCOMPDIR)/cfc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/cfc
+
 # --- housekeeping -----------------------------------------------------------
 
 .PHONY: clean format

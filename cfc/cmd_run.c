@@ -300,7 +300,8 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"template", required_argument, NULL, 't'},
 	    {"sensor", required_argument, NULL, OPT_SENSOR},
-	    {"pubkey", required_argument, NULL, 'p'},
+	    {"public-key", required_argument, NULL, 'p'},
+	    {"pubkey", required_argument, NULL, 'p'}, /* older spelling */
 	    {"host-id", required_argument, NULL, OPT_HOST_ID},
 	    {"events", required_argument, NULL, OPT_EVENTS},
 	    {"now", required_argument, NULL, OPT_NOW},
