@@ -154,6 +154,11 @@ static const cmd commands[] = {
      "a wrong password or a bad key file, 2 usage error or I/O error.\n"},
     {"verify", cmd_verify, "check channel files' signatures and their binding",
      "usage: cfc verify -p PUBKEY [-x SIGFILE] [--legacy] FILE.cf...\n"
+     "       cfc verify -p PUBKEY BUNDLE\n"
+     "\n"
+     "A BUNDLE (named .tar.zst, .tar.gz or .tgz, or starting with a zstd, gzip or\n"
+     "tar magic) is checked the way cfc unbundle checks it, without installing\n"
+     "anything: see cfc unbundle --help and docs/bundles.md.\n"
      "\n"
      "Check each FILE.cf against its minisign signature FILE.cf.minisig (or -x).\n"
      "The checks run in this order and the first that fails is named:\n"
