@@ -20,9 +20,12 @@ endif
 
 PKGS := libsodium yaml-0.1 libpcre2-8 libarchive jansson
 TEST_PKGS := cmocka
-DEB_PACKAGES := build-essential pkg-config libsodium-dev libyaml-dev libpcre2-dev \
-	libcmocka-dev libarchive-dev libjansson-dev libzstd-dev zstd minisign yara \
-	python3 python3-jsonschema python3-yaml valgrind man-db clang libclang-rt-14-dev
+# What building needs, and what the tests, demo and benchmarks need besides.
+BUILD_DEBS := build-essential pkg-config libsodium-dev libyaml-dev libpcre2-dev \
+	libarchive-dev libjansson-dev libzstd-dev
+TEST_DEBS := libcmocka-dev zstd minisign yara python3 python3-jsonschema python3-yaml \
+	valgrind man-db clang libclang-rt-14-dev
+DEB_PACKAGES := $(BUILD_DEBS) $(TEST_DEBS)
 
 VERSION := 0.1.0
 
@@ -81,9 +84,18 @@ FUZZ_SECONDS ?= 60
 
 # --- dependencies -----------------------------------------------------------
 
-HAVE_DEPS := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && command -v minisign >/dev/null && echo yes)
-ifneq ($(HAVE_DEPS),yes)
+# `make deps` runs by itself when a library is missing, and for the goals
+# that test when a test tool is missing too.
+HAVE_BUILD_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+HAVE_TEST_DEPS := $(shell pkg-config --exists $(TEST_PKGS) 2>/dev/null && command -v minisign >/dev/null \
+	&& command -v yarac >/dev/null && /usr/bin/python3 -c 'import jsonschema, yaml' 2>/dev/null && echo yes)
+TESTING_GOALS := $(filter check asan demo unit cli fuzz bench valgrind torture crash,$(MAKECMDGOALS))
+ifneq ($(HAVE_BUILD_DEPS),yes)
 DEPS_PREREQ := deps
+else ifneq ($(TESTING_GOALS),)
+ifneq ($(HAVE_TEST_DEPS),yes)
+DEPS_PREREQ := deps
+endif
 endif
 
 .PHONY: deps
@@ -148,7 +160,7 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/fuzz_%.o $(LIBCF)
 # --- tests ------------------------------------------------------------------
 
 .PHONY: check unit cli asan
-check: $(CFC) $(UNIT_BINS) $(REPLAY_BINS)
+check: $(CFC) $(UNIT_BINS) $(REPLAY_BINS) | $(DEPS_PREREQ)
 	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) tests/run.sh $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
@@ -172,7 +184,7 @@ fuzz-build: $(FUZZ_BINS)
 # --- demo -------------------------------------------------------------------
 
 .PHONY: demo
-demo: $(CFC)
+demo: $(CFC) | $(DEPS_PREREQ)
 	$(Q)CFC=$(abspath $(CFC)) samples/demo.sh
 
 # --- install ----------------------------------------------------------------
