@@ -40,49 +40,78 @@ __attribute__((format(printf, 4, 5))) static cf_status fail(vctx *c, cf_status s
 	return st;
 }
 
+/*
+ * What a check is about ("instance 17 criterion 21"), formatted only when the
+ * check fails: the verifier runs once per criterion of a file of hundreds of
+ * megabytes, and formatting every label up front cost more than the checks.
+ */
+typedef struct what {
+	const char *fmt; /* up to two %u, taking a then b */
+	uint32_t a, b;
+} what;
+
+/* fail() with the message prefixed by "WHAT: ". */
+__attribute__((format(printf, 5, 6))) static cf_status failw(vctx *c, cf_status st, uint64_t offset,
+                                                             const what *w, const char *fmt, ...)
+{
+	if (c->err) {
+		char *m = c->err->message;
+		size_t cap = sizeof c->err->message;
+		int n = snprintf(m, cap, w->fmt, w->a, w->b);
+		if (n >= 0 && (size_t)n + 2 < cap) {
+			memcpy(m + n, ": ", 3);
+			va_list ap;
+			va_start(ap, fmt);
+			vsnprintf(m + n + 2, cap - (size_t)n - 2, fmt, ap);
+			va_end(ap);
+		}
+		c->err->status = st;
+		c->err->offset = offset;
+	}
+	return st;
+}
+
 /* Check the string reference (off, len) found at byte offset at. */
-static cf_status check_ref(vctx *c, size_t at, uint32_t off, uint32_t len, const char *what,
+static cf_status check_ref(vctx *c, size_t at, uint32_t off, uint32_t len, const what *w,
                            int allow_empty, cf_str *out)
 {
 	if (len == 0 && allow_empty) {
 		if (off != 0)
-			return fail(c, CF_ERR_CORRUPT, at,
-			            "%s: empty string reference with nonzero offset 0x%x", what,
-			            off);
+			return failw(c, CF_ERR_CORRUPT, at, w,
+			             "empty string reference with nonzero offset 0x%x", off);
 		out->ptr = "";
 		out->len = 0;
 		return CF_OK;
 	}
 	if (len == 0)
-		return fail(c, CF_ERR_CORRUPT, at, "%s: empty string", what);
+		return failw(c, CF_ERR_CORRUPT, at, w, "empty string");
 	if (len > CF_MAX_STRING_LEN)
-		return fail(c, CF_ERR_LIMIT, at, "%s: string length %u over the limit of %u", what,
-		            len, CF_MAX_STRING_LEN);
+		return failw(c, CF_ERR_LIMIT, at, w, "string length %u over the limit of %u", len,
+		             CF_MAX_STRING_LEN);
 	/* off + len < pool_len, so that the terminating NUL is inside. */
 	if ((uint64_t)off + len >= c->pool_len)
-		return fail(c, CF_ERR_CORRUPT, at,
-		            "%s: string reference 0x%x+0x%x past end of string pool (size 0x%zx)",
-		            what, off, len, c->pool_len);
+		return failw(c, CF_ERR_CORRUPT, at, w,
+		             "string reference 0x%x+0x%x past end of string pool (size 0x%zx)", off,
+		             len, c->pool_len);
 	const uint8_t *s = c->pool + off;
 	if (s[len] != 0)
-		return fail(c, CF_ERR_CORRUPT, at,
-		            "%s: string at pool offset 0x%x is not NUL-terminated", what, off);
+		return failw(c, CF_ERR_CORRUPT, at, w,
+		             "string at pool offset 0x%x is not NUL-terminated", off);
 	if (memchr(s, 0, len))
-		return fail(c, CF_ERR_CORRUPT, at,
-		            "%s: string at pool offset 0x%x contains a NUL byte", what, off);
+		return failw(c, CF_ERR_CORRUPT, at, w,
+		             "string at pool offset 0x%x contains a NUL byte", off);
 	if ((s[0] & 0xc0) == 0x80)
-		return fail(c, CF_ERR_CORRUPT, at,
-		            "%s: string at pool offset 0x%x starts inside a UTF-8 sequence", what,
-		            off);
+		return failw(c, CF_ERR_CORRUPT, at, w,
+		             "string at pool offset 0x%x starts inside a UTF-8 sequence", off);
 	out->ptr = (const char *)s;
 	out->len = len;
 	return CF_OK;
 }
 
 /* A string reference stored at byte offset at: (offset u32, length u32). */
-static cf_status check_string(vctx *c, size_t at, const char *what, int allow_empty, cf_str *out)
+static cf_status check_string(vctx *c, size_t at, const what *w, int allow_empty, cf_str *out)
 {
-	return check_ref(c, at, ld32(c->buf + at), ld32(c->buf + at + 4), what, allow_empty, out);
+	return check_ref(c, at, ld32(c->buf + at), ld32(c->buf + at + 4), w, allow_empty, out);
 }
 
 static int all_zero(const uint8_t *p, size_t n)
@@ -258,14 +287,15 @@ static cf_status check_pool(vctx *c, const cf_view *v)
 static cf_status check_header_strings(vctx *c, cf_view *v)
 {
 	cf_header *h = &v->hdr;
-	cf_status st = check_string(c, H_TEMPLATE_NAME, "template name", 0, &h->template_name);
+	static const what tn = {"template name", 0, 0}, rs = {"requires_sensor", 0, 0};
+	cf_status st = check_string(c, H_TEMPLATE_NAME, &tn, 0, &h->template_name);
 	if (st != CF_OK)
 		return st;
 	if (!cf_name_valid_template(h->template_name.ptr, h->template_name.len))
 		return fail(c, CF_ERR_CORRUPT, H_TEMPLATE_NAME,
 		            "template name '%.64s' is not [a-z][a-z0-9-]{0,63}",
 		            h->template_name.ptr);
-	st = check_string(c, H_REQUIRES_SENSOR, "requires_sensor", 1, &h->requires_sensor);
+	st = check_string(c, H_REQUIRES_SENSOR, &rs, 1, &h->requires_sensor);
 	if (st != CF_OK)
 		return st;
 	if (h->requires_sensor.len &&
@@ -281,10 +311,9 @@ static cf_status check_fields(vctx *c, const cf_view *v)
 	unsigned n = v->hdr.field_count;
 	for (unsigned i = 0; i < n; i++) {
 		size_t at = v->fields_off + (size_t)i * FIELD_SIZE;
-		char what[32];
-		snprintf(what, sizeof what, "field %u", i + 1);
+		const what wh = {"field %u", i + 1, 0};
 		cf_str name;
-		cf_status st = check_string(c, at, what, 0, &name);
+		cf_status st = check_string(c, at, &wh, 0, &name);
 		if (st != CF_OK)
 			return st;
 		if (!cf_name_valid_field(name.ptr, name.len))
@@ -319,74 +348,68 @@ static cf_status check_criterion(vctx *c, size_t at, uint32_t inst, unsigned fie
 	const uint8_t *p = c->buf + at;
 	uint8_t kind = p[0], flags = p[1];
 	uint64_t lo = ld64(p + 8), hi = ld64(p + 16);
-	char what[64];
-	snprintf(what, sizeof what, "instance %u criterion %u", inst, field + 1);
+	const what wh = {"instance %u criterion %u", inst, field + 1u}, *w = &wh;
 	if (!all_zero(p + 2, 6))
-		return fail(c, CF_ERR_CORRUPT, at + 2, "%s: reserved bytes not zero", what);
+		return failw(c, CF_ERR_CORRUPT, at + 2, w, "reserved bytes not zero");
 	if (kind > CF_CRIT_RANGE)
-		return fail(c, CF_ERR_CORRUPT, at, "%s: unknown criterion kind %u", what, kind);
+		return failw(c, CF_ERR_CORRUPT, at, w, "unknown criterion kind %u", kind);
 	if (flags & ~CF_CRIT_NOCASE)
-		return fail(c, CF_ERR_CORRUPT, at + 1, "%s: reserved flag bits set (0x%x)", what,
-		            flags);
+		return failw(c, CF_ERR_CORRUPT, at + 1, w, "reserved flag bits set (0x%x)", flags);
 	const char *tname = cf_field_type_name(type);
 	if (kind == CF_CRIT_ANY) {
 		if (flags || lo || hi)
-			return fail(c, CF_ERR_CORRUPT, at,
-			            "%s: wildcard with nonzero flags or operands", what);
+			return failw(c, CF_ERR_CORRUPT, at, w,
+			             "wildcard with nonzero flags or operands");
 		return CF_OK;
 	}
 	switch (type) {
 	case CF_TYPE_STRING:
 		if (kind == CF_CRIT_RANGE)
-			return fail(c, CF_ERR_CORRUPT, at, "%s: range on %s field", what, tname);
+			return failw(c, CF_ERR_CORRUPT, at, w, "range on %s field", tname);
 		if (lo > UINT32_MAX || hi > UINT32_MAX)
-			return fail(c, CF_ERR_CORRUPT, at + 8,
-			            "%s: string reference 0x%llx+0x%llx does not fit 32 bits", what,
-			            (unsigned long long)lo, (unsigned long long)hi);
+			return failw(c, CF_ERR_CORRUPT, at + 8, w,
+			             "string reference 0x%llx+0x%llx does not fit 32 bits",
+			             (unsigned long long)lo, (unsigned long long)hi);
 		if (kind == CF_CRIT_REGEX && hi == 0)
-			return fail(c, CF_ERR_CORRUPT, at + 16, "%s: empty regex", what);
+			return failw(c, CF_ERR_CORRUPT, at + 16, w, "empty regex");
 		{
 			cf_str str;
-			cf_status st =
-			    check_ref(c, at + 8, (uint32_t)lo, (uint32_t)hi, what, 1, &str);
+			cf_status st = check_ref(c, at + 8, (uint32_t)lo, (uint32_t)hi, w, 1, &str);
 			if (st != CF_OK)
 				return st;
 		}
 		return CF_OK;
 	case CF_TYPE_UINT:
 		if (flags)
-			return fail(c, CF_ERR_CORRUPT, at + 1, "%s: nocase on %s field", what,
-			            tname);
+			return failw(c, CF_ERR_CORRUPT, at + 1, w, "nocase on %s field", tname);
 		if (kind == CF_CRIT_EQUALS) {
 			if (hi)
-				return fail(c, CF_ERR_CORRUPT, at + 16,
-				            "%s: equals with nonzero upper "
-				            "operand",
-				            what);
+				return failw(c, CF_ERR_CORRUPT, at + 16, w,
+				             "equals with nonzero upper "
+				             "operand");
 			return CF_OK;
 		}
 		if (kind == CF_CRIT_RANGE) {
 			if (lo > hi)
-				return fail(c, CF_ERR_CORRUPT, at + 8,
-				            "%s: range %llu..%llu is empty", what,
-				            (unsigned long long)lo, (unsigned long long)hi);
+				return failw(c, CF_ERR_CORRUPT, at + 8, w,
+				             "range %llu..%llu is empty", (unsigned long long)lo,
+				             (unsigned long long)hi);
 			return CF_OK;
 		}
-		return fail(c, CF_ERR_CORRUPT, at, "%s: %s on %s field", what,
-		            cf_crit_kind_name(kind), tname);
+		return failw(c, CF_ERR_CORRUPT, at, w, "%s on %s field", cf_crit_kind_name(kind),
+		             tname);
 	case CF_TYPE_BOOL:
 		if (flags)
-			return fail(c, CF_ERR_CORRUPT, at + 1, "%s: nocase on %s field", what,
-			            tname);
+			return failw(c, CF_ERR_CORRUPT, at + 1, w, "nocase on %s field", tname);
 		if (kind != CF_CRIT_EQUALS)
-			return fail(c, CF_ERR_CORRUPT, at, "%s: %s on %s field", what,
-			            cf_crit_kind_name(kind), tname);
+			return failw(c, CF_ERR_CORRUPT, at, w, "%s on %s field",
+			             cf_crit_kind_name(kind), tname);
 		if (lo > 1 || hi)
-			return fail(c, CF_ERR_CORRUPT, at + 8, "%s: bool value %llu is not 0 or 1",
-			            what, (unsigned long long)lo);
+			return failw(c, CF_ERR_CORRUPT, at + 8, w, "bool value %llu is not 0 or 1",
+			             (unsigned long long)lo);
 		return CF_OK;
 	}
-	return fail(c, CF_ERR_INTERNAL, at, "%s: field type %u", what, type);
+	return failw(c, CF_ERR_INTERNAL, at, w, "field type %u", type);
 }
 
 static cf_status check_instances(vctx *c, const cf_view *v)
@@ -421,10 +444,9 @@ static cf_status check_instances(vctx *c, const cf_view *v)
 			            "instance %u (id %u): reserved bytes not "
 			            "zero",
 			            i, id);
-		char what[48];
-		snprintf(what, sizeof what, "instance %u (id %u) name", i, id);
+		const what wh = {"instance %u (id %u) name", i, id};
 		cf_str name;
-		cf_status st = check_string(c, at + 8, what, 1, &name);
+		cf_status st = check_string(c, at + 8, &wh, 1, &name);
 		if (st != CF_OK)
 			return st;
 		for (unsigned f = 0; f < h->field_count; f++) {
@@ -443,10 +465,9 @@ static cf_status check_source_map(vctx *c, const cf_view *v)
 	const cf_header *h = &v->hdr;
 	for (uint32_t i = 0; i < h->instance_count; i++) {
 		size_t at = v->smap_off + (size_t)i * v->smap_size;
-		char what[48];
-		snprintf(what, sizeof what, "source map of instance %u file", i);
+		const what wh = {"source map of instance %u file", i, 0};
 		cf_str file;
-		cf_status st = check_string(c, at, what, 1, &file);
+		cf_status st = check_string(c, at, &wh, 1, &file);
 		if (st != CF_OK)
 			return st;
 		uint32_t line = ld32(c->buf + at + 8), col = ld32(c->buf + at + 12);
