@@ -48,7 +48,12 @@ int main(void)
 C
 # libcf is a static library: its dependencies are plain Requires.
 flags=$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --define-variable=prefix="$p" --cflags --libs libcf)
-cc -std=c17 -o "$TMP/use" "$TMP/use.c" $flags
+# A sanitizer build installs an instrumented libcf.a: link the same way.
+san=
+if nm "$p/lib/libcf.a" 2>/dev/null | grep -q __asan_init; then
+	san="-fsanitize=address,undefined"
+fi
+cc -std=c17 $san -o "$TMP/use" "$TMP/use.c" $flags
 "$TMP/use" | grep -q 'not a channel file'
 make -s -C "$SRC" BUILD="$BUILD" DESTDIR="$dest" PREFIX=/usr/local uninstall
 left=$(find "$dest" -type f | wc -l)
