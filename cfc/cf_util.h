@@ -14,7 +14,8 @@
  * Read a whole file ("-" is stdin) of at most cap bytes. On CF_OK *buf is a
  * malloc'd buffer with a NUL after the last byte (not counted in *len); the
  * caller frees it with free(). CF_ERR_IO sets *err_no to the errno;
- * CF_ERR_LIMIT means the file is larger than cap.
+ * CF_ERR_NOMEM sets it to ENOMEM; CF_ERR_LIMIT means the file is larger
+ * than cap.
  */
 cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len, int *err_no);
 
@@ -24,6 +25,7 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
  * no file) is left and the temporary is removed. "-" writes to stdout.
  * mode is the new file's permission bits (e.g. 0644, 0600 for secrets).
  * With exclusive set an existing path is not replaced (CF_ERR_IO, EEXIST).
+ * CF_ERR_NOMEM sets *err_no to ENOMEM.
  */
 cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                                int exclusive, int *err_no);

@@ -59,6 +59,8 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
 	if (!data) {
 		if (!is_stdin)
 			close(fd);
+		if (err_no)
+			*err_no = ENOMEM;
 		return CF_ERR_NOMEM;
 	}
 	for (;;) {
@@ -87,6 +89,8 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
 				free(data);
 				if (!is_stdin)
 					close(fd);
+				if (err_no)
+					*err_no = ENOMEM;
 				return CF_ERR_NOMEM;
 			}
 			data = n;
@@ -159,6 +163,8 @@ cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mo
 	if (!tmp || !dir) {
 		free(tmp);
 		free(dir);
+		if (err_no)
+			*err_no = ENOMEM;
 		return CF_ERR_NOMEM;
 	}
 	/* The temporary lives beside the target so rename() is atomic. */
