@@ -265,8 +265,10 @@ int cmd_sign(int argc, char **argv)
 	}
 	if (tst != CF_OK || cf_diags_errors(diags) > 0) {
 		cli_print_diags(diags);
-		cli_error("no file signed: the templates have errors");
-		status = tst == CF_ERR_REJECTED || tst == CF_OK ? EXIT_REJECTED : EXIT_TROUBLE;
+		int oom = tst == CF_ERR_NOMEM || cf_diags_oom(diags);
+		cli_error("no file signed: %s", oom ? "out of memory" : "the templates have errors");
+		status = !oom && (tst == CF_ERR_REJECTED || tst == CF_OK) ? EXIT_REJECTED
+		                                                          : EXIT_TROUBLE;
 		goto out;
 	}
 	if ((status = load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
