@@ -161,7 +161,7 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/fuzz_%.o $(LIBCF)
 
 .PHONY: check unit cli asan
 check: $(CFC) $(UNIT_BINS) $(REPLAY_BINS) | $(DEPS_PREREQ)
-	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) tests/run.sh $(UNIT_BINS)
+	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) tests/run.sh $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run.sh --unit-only $(UNIT_BINS)

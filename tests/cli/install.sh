@@ -4,7 +4,7 @@
 set -euo pipefail
 : "${BUILD:?}"
 dest=$TMP/dest
-make -s -C "$SRC" BUILD="$BUILD" DESTDIR="$dest" PREFIX=/usr/local install >"$TMP/install.log"
+make -s -C "$SRC" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" DESTDIR="$dest" PREFIX=/usr/local install >"$TMP/install.log"
 p=$dest/usr/local
 test -x "$p/bin/cfc"
 "$p/bin/cfc" --version | grep -q '^cfc [0-9]'
@@ -50,11 +50,12 @@ C
 flags=$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --define-variable=prefix="$p" --cflags --libs libcf)
 # A sanitizer build installs an instrumented libcf.a: link the same way.
 san=
-if nm "$p/lib/libcf.a" 2>/dev/null | grep -q __asan_init; then
+nm "$p/lib/libcf.a" >"$TMP/nm.txt" 2>/dev/null || true
+if grep -q __asan_init "$TMP/nm.txt"; then
 	san="-fsanitize=address,undefined"
 fi
-cc -std=c17 $san -o "$TMP/use" "$TMP/use.c" $flags
+cc -std=c17 $san -o "$TMP/use" "$TMP/use.c" $flags 2>"$TMP/cc.err" || { head -20 "$TMP/cc.err"; exit 1; }
 "$TMP/use" | grep -q 'not a channel file'
-make -s -C "$SRC" BUILD="$BUILD" DESTDIR="$dest" PREFIX=/usr/local uninstall
+make -s -C "$SRC" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" DESTDIR="$dest" PREFIX=/usr/local uninstall
 left=$(find "$dest" -type f | wc -l)
 [ "$left" = 0 ] || { find "$dest" -type f >&2; exit 1; }
