@@ -108,8 +108,8 @@ cf_status cf_sig_lines(const char *text, size_t len, sig_line *lines, size_t n, 
 	}
 	if (off != len)
 		return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
-		                   "%s: unexpected data after line %zu (%zu more bytes)", what, n,
-		                   len - off);
+		                   "%s: unexpected data after line %zu (%zu more byte%s)", what, n,
+		                   len - off, len - off == 1 ? "" : "s");
 	return CF_OK;
 }
 
