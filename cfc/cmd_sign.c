@@ -145,7 +145,8 @@ static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const
 	if (st != CF_OK || cf_diags_errors(diags) > 0) {
 		cli_print_diags(diags);
 		cli_error("%s: not signed: it fails the %s", path, failed);
-		status = EXIT_REJECTED;
+		/* Diagnostics lost to a full heap: an out-of-memory run, not a verdict. */
+		status = cf_diags_oom(diags) ? EXIT_TROUBLE : EXIT_REJECTED;
 		goto out;
 	}
 	st = cf_sig_sign_channel(sk, buf, len, base_name(path), ts, &text, &text_len, &err);
@@ -266,9 +267,10 @@ int cmd_sign(int argc, char **argv)
 	if (tst != CF_OK || cf_diags_errors(diags) > 0) {
 		cli_print_diags(diags);
 		int oom = tst == CF_ERR_NOMEM || cf_diags_oom(diags);
-		cli_error("no file signed: %s", oom ? "out of memory" : "the templates have errors");
-		status = !oom && (tst == CF_ERR_REJECTED || tst == CF_OK) ? EXIT_REJECTED
-		                                                          : EXIT_TROUBLE;
+		cli_error("no file signed: %s",
+		          oom ? "out of memory" : "the templates have errors");
+		status =
+		    !oom && (tst == CF_ERR_REJECTED || tst == CF_OK) ? EXIT_REJECTED : EXIT_TROUBLE;
 		goto out;
 	}
 	if ((status = load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
