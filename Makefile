@@ -175,11 +175,27 @@ asan:
 # --- fuzzing: every target for FUZZ_SECONDS (default 60) ------------------
 
 .PHONY: fuzz fuzz-build
+FUZZ_BUILD ?= build/fuzz
 fuzz: $(CFC)
-	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzz-build
-	$(Q)CFC=$(abspath $(CFC)) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_NAMES)
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 BUILD=$(FUZZ_BUILD) fuzz-build
+	$(Q)CFC=$(abspath $(CFC)) FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_NAMES)
 
 fuzz-build: $(FUZZ_BINS)
+
+# --- hardening (docs/hardening.md) -----------------------------------------
+# make check also runs the allocation-failure loop (tests/cli/torture_alloc.sh)
+# and a short crash-safety run (tests/cli/crash_kill.sh).
+check: $(BUILD)/cfc-failalloc
+
+.PHONY: valgrind crash
+# The command-line tests with every cfc under valgrind memcheck.
+valgrind: $(CFC)
+	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) CFC_VALGRIND=1 tests/run.sh --cli-only
+
+# SIGKILL at random moments, CRASH_TRIALS times per command.
+CRASH_TRIALS ?= 100
+crash: $(CFC)
+	$(Q)CFC=$(abspath $(CFC)) tests/crash/kill.sh $(CRASH_TRIALS)
 
 # --- demo -------------------------------------------------------------------
 

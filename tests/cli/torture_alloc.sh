@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Allocation failure: every subcommand run with its Nth allocation failing,
+# for every N up to its total (tests/torture/alloc.sh, with
+# $BUILD/cfc-failalloc). Each run must end as the unfailed run did (the
+# failure was absorbed) or with exit 2 and "out of memory", never a signal;
+# in the ASan build (SANITIZE=1) never a sanitizer report or a leak. Outputs
+# are either the complete file the unfailed run writes, or absent.
+#
+# CFC_TORTURE_STRIDE=K tries every Kth N only (default 1: every N; the ASan
+# build, about 20 times slower per run, defaults to 3).
+set -u
+fail() { echo "FAIL: $*" >&2; exit 1; }
+if [ "${CFC_VALGRIND:-0}" = 1 ]; then
+	echo "skipped under valgrind"
+	exit 0
+fi
+bin=${BUILD:?BUILD must name the build directory}/cfc-failalloc
+[ -x "$bin" ] || fail "$bin is not built (make check builds it)"
+stride=${CFC_TORTURE_STRIDE:-}
+if [ -z "$stride" ]; then
+	stride=1
+	nm "$bin" 2>/dev/null | grep -q __asan_init && stride=3
+fi
+alloc="$SRC/tests/torture/alloc.sh"
+T=$SRC/samples/templates
+R=$SRC/samples/rules
+export SOURCE_DATE_EPOCH=1721361600 CFC_NOW=1721365200
+cd "$TMP" || exit 2
+
+# Inputs, made with the normal binary.
+"$CFC" keygen -W -p k.pub -s k.key >/dev/null || fail keygen
+"$CFC" compile -t "$T" -o c.cf "$R/c291-fixed.yaml" || fail compile
+"$CFC" compile -t "$T" -o bad.cf "$R/c291-bad.yaml" || fail compile bad
+"$CFC" compile -t "$T" -o p.cf "$R/process-lineage.yaml" || fail compile p
+"$CFC" sign -s k.key -t "$T" c.cf p.cf >/dev/null || fail sign
+"$CFC" bundle -s k.key -o b.tar.zst c.cf p.cf >/dev/null || fail bundle
+mkdir -p out st st0
+"$CFC" unbundle -p k.pub -C out --state st0 b.tar.zst >/dev/null || fail unbundle
+"$CFC" compile -t "$T" --content-version 44 -o c44.cf "$R/c291-fixed.yaml" || fail compile 44
+"$CFC" sign -s k.key -t "$T" c44.cf >/dev/null || fail sign 44
+"$CFC" bundle -s k.key --bundle-version 2 -o b2.tar.zst c44.cf p.cf >/dev/null || fail bundle 2
+
+bad=0
+torture() {
+	local out
+	if ! out=$("$alloc" "$bin" "$stride" -- "$@" 2>&1); then
+		printf '%s\n' "$out" >&2
+		bad=$((bad + 1))
+	else
+		printf '%s\n' "$out" | tail -1
+	fi
+}
+
+ALLOC_EXPECT_OUT=o.cf torture compile -t "$T" -o o.cf "$R/c291-fixed.yaml"
+torture compile -t "$T" -o o2.cf "$R/dns-tunnel-1.yaml" "$R/dns-tunnel-2.yaml"
+torture compile -t "$T" -o o3.cf "$R/c291-bad.yaml" "$SRC/tests/golden/compile/bad-criterion.yaml"
+torture lint -t "$T" c.cf p.cf
+torture lint -t "$T" --format json bad.cf
+torture lint -t "$T" --format sarif bad.cf
+ALLOC_EXPECT_OUT=o.minisig torture sign -s k.key -t "$T" -x o.minisig c.cf
+torture verify -p k.pub c.cf p.cf
+torture verify -p k.pub b.tar.zst
+ALLOC_EXPECT_OUT=o.tar.zst torture bundle -s k.key -o o.tar.zst c.cf p.cf
+torture unbundle -p k.pub -C out b.tar.zst
+# with rollback state: each run starts from the state of bundle 1 installed
+ALLOC_RESET='rm -rf st && cp -a st0 st' ALLOC_EXPECT_OUT=st/cfc-state.json \
+	torture unbundle -p k.pub -C out --state st b2.tar.zst
+torture run -t "$T" --sensor 7.11.0 --events "$SRC/samples/events/ipc-named-pipe.jsonl" c.cf bad.cf
+torture run -t "$T" --sensor 7.16.0 -p k.pub --now "$CFC_NOW" b2.tar.zst
+torture test -t "$T" "$R/c291-fixed.yaml"
+torture dump c.cf
+torture dump --format json c.cf
+ALLOC_RESET='rm -f k2.pub k2.key' torture keygen -W -p k2.pub -s k2.key
+
+[ $bad -eq 0 ] || fail "$bad subcommands did not fail cleanly"
+echo "stride $stride"
