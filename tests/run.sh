@@ -62,6 +62,16 @@ if [ "$mode" = all ] && [ -n "${BUILD:-}" ]; then
 	done
 fi
 
+# CFC_VALGRIND=1 (make valgrind): every cfc the command-line tests run goes
+# through valgrind (tests/valgrind/cfc); any report fails the run.
+vglogs=
+if [ "$mode" != unit ] && [ "${CFC_VALGRIND:-0}" = 1 ]; then
+	command -v valgrind >/dev/null || { echo "CFC_VALGRIND=1: valgrind is not installed" >&2; exit 2; }
+	vglogs=$(mktemp -d "${TMPDIR:-/tmp}/cfc-valgrind.XXXXXX")
+	export CFC_REAL=$CFC CFC_VALGRIND_LOGS=$vglogs CFC_VALGRIND
+	CFC=$SRC/tests/valgrind/cfc
+fi
+
 if [ "$mode" != unit ]; then
 	: "${CFC:?CFC must name the cfc binary}"
 	for t in tests/cli/*.sh; do
@@ -79,6 +89,20 @@ if [ "$mode" != unit ]; then
 			printf '%s\n' "$out" | tail -40 | sed 's/^/    | /' >&2
 		fi
 	done
+fi
+
+if [ -n "$vglogs" ]; then
+	reports=$(find "$vglogs" -type f -size +0 | wc -l)
+	runs=$(find "$vglogs" -type f | wc -l)
+	if [ "$reports" -ne 0 ]; then
+		failed=$((failed + 1))
+		failures+=("valgrind ($reports reports, kept in $vglogs)")
+		find "$vglogs" -type f -size +0 | head -5 | xargs cat | head -80 | sed 's/^/    | /' >&2
+	else
+		passed=$((passed + 1))
+		rm -rf "$vglogs"
+	fi
+	printf '  %-28s %s\n' "valgrind" "$runs cfc runs, $reports with errors or leaks"
 fi
 
 if [ ${#failures[@]} -gt 0 ]; then
