@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # make fuzz: run each libFuzzer target for FUZZ_SECONDS (default 60).
 #
-# Corpora live in build/fuzz/corpus/TARGET, seeded from samples/ (through
+# FUZZ_BUILD names the FUZZ=1 build directory (default build/fuzz); the
+# binaries are $FUZZ_BUILD/fuzzers/TARGET. Corpora live in
+# $FUZZ_BUILD/corpus/TARGET, seeded from samples/ (through
 # fuzz/seed.sh) and from the regression inputs in tests/corpus/TARGET. A
 # crash, leak or timeout is copied into tests/corpus/TARGET/, where every
 # `make check` replays it from then on; the script then fails.
 set -u
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
-out=build/fuzz
+out=${FUZZ_BUILD:-build/fuzz}
 report=$out/report.txt
 : >"$report"
 status=0
