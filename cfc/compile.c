@@ -49,6 +49,9 @@ typedef struct source {
 	const cf_ynode *version_node;
 	const char *requires;
 	const cf_ynode *requires_node;
+	/* Copies of the four nodes above, which point here once the document's
+	 * node tree is dropped (after the source is checked). */
+	cf_ynode kept[4];
 } source;
 
 /* One instance ready for the builder. */
@@ -58,10 +61,17 @@ typedef struct inst {
 	const char *name; /* NULL: none */
 	const char *file; /* source-map file */
 	uint32_t line, col;
-	size_t src;            /* index of its source */
-	const cf_ynode *where; /* the id, for duplicate messages */
-	size_t crit;           /* first of field_count criteria in the criteria array */
+	size_t src;     /* index of its source */
+	cf_ynode where; /* a copy of the id's node, for duplicate messages */
+	size_t crit;    /* its non-wildcard criteria: crits[crit .. crit+ncrit) */
+	unsigned ncrit;
 } inst;
+
+/* A non-wildcard criterion of an instance (wildcards are not stored). */
+typedef struct icrit {
+	cf_build_criterion c;
+	unsigned field;
+} icrit;
 
 typedef struct compiler {
 	const cf_compile_options *opt;
@@ -72,9 +82,10 @@ typedef struct compiler {
 	size_t nsrcs;
 	inst *insts;
 	size_t ninsts, insts_cap;
-	cf_build_criterion *crits;
+	icrit *crits;
 	size_t ncrits, crits_cap;
-	char **owned; /* strings to free at the end (origin paths) */
+	cf_build_criterion scratch[CF_MAX_FIELDS]; /* one instance's criteria, all fields */
+	char **owned;                              /* strings to free at the end (origin paths) */
 	size_t nowned, owned_cap;
 	cf_compile_result *res;
 } compiler;
@@ -509,7 +520,7 @@ static void parse_instance(compiler *cc, cf_ycheck *c, size_t si, const cf_ynode
 		return;
 	if (v[I_ID] && cf_ycheck_uint(c, v[I_ID], "id", 1, UINT32_MAX, &id) == 0) {
 		in.id = (uint32_t)id;
-		in.where = v[I_ID];
+		in.where = *v[I_ID];
 	}
 	if (v[I_NAME]) {
 		size_t len;
@@ -528,13 +539,7 @@ static void parse_instance(compiler *cc, cf_ycheck *c, size_t si, const cf_ynode
 	if (cc->fatal)
 		return;
 	if (t) {
-		if (grow((void **)&cc->crits, &cc->crits_cap, cc->ncrits + t->field_count,
-		         sizeof *cc->crits)) {
-			nomem(cc);
-			return;
-		}
-		in.crit = cc->ncrits;
-		cf_build_criterion *crit = &cc->crits[in.crit];
+		cf_build_criterion *crit = cc->scratch;
 		memset(crit, 0, t->field_count * sizeof *crit);
 		for (unsigned f = 0; f < t->field_count; f++)
 			crit[f].kind = CF_CRIT_ANY;
@@ -557,11 +562,22 @@ static void parse_instance(compiler *cc, cf_ycheck *c, size_t si, const cf_ynode
 			parse_test(cc, c, t, it, in.id, s->path);
 	if (c->errors != errors || !t || cc->fatal)
 		return;
-	if (grow((void **)&cc->insts, &cc->insts_cap, cc->ninsts + 1, sizeof *cc->insts)) {
+	if (grow((void **)&cc->insts, &cc->insts_cap, cc->ninsts + 1, sizeof *cc->insts) ||
+	    grow((void **)&cc->crits, &cc->crits_cap, cc->ncrits + t->field_count,
+	         sizeof *cc->crits)) {
 		nomem(cc);
 		return;
 	}
-	cc->ncrits += t->field_count;
+	/* Keep only the criteria that are not wildcards: most fields of most
+	 * instances are, and the builder needs nothing for them. */
+	in.crit = cc->ncrits;
+	for (unsigned f = 0; f < t->field_count; f++) {
+		if (cc->scratch[f].kind == CF_CRIT_ANY)
+			continue;
+		cc->crits[cc->ncrits].c = cc->scratch[f];
+		cc->crits[cc->ncrits++].field = f;
+		in.ncrit++;
+	}
 	cc->insts[cc->ninsts++] = in;
 }
 
@@ -731,9 +747,9 @@ static int inst_cmp(const void *pa, const void *pb)
 		return a->id < b->id ? -1 : 1;
 	if (a->src != b->src)
 		return a->src < b->src ? -1 : 1;
-	if (a->where->line != b->where->line)
-		return a->where->line < b->where->line ? -1 : 1;
-	return a->where->col < b->where->col ? -1 : a->where->col > b->where->col;
+	if (a->where.line != b->where.line)
+		return a->where.line < b->where.line ? -1 : 1;
+	return a->where.col < b->where.col ? -1 : a->where.col > b->where.col;
 }
 
 static void check_ids(compiler *cc)
@@ -748,10 +764,10 @@ static void check_ids(compiler *cc)
 		}
 		const inst *dup = &cc->insts[i], *first = &cc->insts[g];
 		cf_ycheck c = {cc->srcs[dup->src].doc, cc->diags, 0};
-		cf_ycheck_diag(&c, CF_ERROR, dup->where, "duplicate-id", "duplicate instance id %u",
-		               dup->id);
+		cf_ycheck_diag(&c, CF_ERROR, &dup->where, "duplicate-id",
+		               "duplicate instance id %u", dup->id);
 		cf_ycheck c0 = {cc->srcs[first->src].doc, cc->diags, 0};
-		cf_ycheck_diag(&c0, CF_NOTE, first->where, NULL, "instance %u first defined here",
+		cf_ycheck_diag(&c0, CF_NOTE, &first->where, NULL, "instance %u first defined here",
 		               first->id);
 		cc->errors += c.errors;
 	}
@@ -815,12 +831,30 @@ static cf_status build(compiler *cc)
 			bi.line = in->line;
 			bi.col = in->col;
 		}
-		cf_build_criterion *crit = &cc->crits[in->crit];
+		cf_build_criterion *crit = cc->scratch;
+		memset(crit, 0, t->field_count * sizeof *crit);
+		for (unsigned f = 0; f < t->field_count; f++)
+			crit[f].kind = CF_CRIT_ANY;
+		for (size_t k = in->crit; k < in->crit + in->ncrit; k++)
+			crit[cc->crits[k].field] = cc->crits[k].c;
 		if (cc->opt->strip_source)
 			for (unsigned f = 0; f < t->field_count; f++)
 				crit[f].line = crit[f].col = 0;
 		st = cf_builder_add_instance(b, &bi, crit);
 	}
+	/* The builder holds copies of everything now: free the sources' text
+	 * and the instances before the file is laid out, so that the output
+	 * buffer does not come on top of them. */
+	for (size_t i = 0; i < cc->nsrcs; i++) {
+		cf_yaml_free(cc->srcs[i].doc);
+		cc->srcs[i].doc = NULL;
+	}
+	free(cc->crits);
+	cc->crits = NULL;
+	cc->ncrits = cc->crits_cap = 0;
+	free(cc->insts);
+	cc->insts = NULL;
+	cc->ninsts = cc->insts_cap = 0;
 	cf_compile_result *r = cc->res;
 	if (st == CF_OK)
 		st = cf_builder_finish(b, &r->bytes, &r->len);
@@ -841,7 +875,26 @@ out:
 
 /* ---- entry points --------------------------------------------------------------- */
 
-static cf_status run(compiler *cc, const cf_compile_source *src, size_t n, cf_compile_result **out)
+/*
+ * Once a source is checked, its instances hold only pointers into the
+ * document's scalar pool, and the few nodes later messages point at are
+ * copied here: the node tree, the largest part of a parsed document, goes.
+ */
+static void keep_nodes(source *s)
+{
+	const cf_ynode **nodes[4] = {&s->channel_node, &s->tpl_node, &s->version_node,
+	                             &s->requires_node};
+	for (int k = 0; k < 4; k++)
+		if (*nodes[k]) {
+			s->kept[k] = **nodes[k];
+			*nodes[k] = &s->kept[k];
+		}
+	cf_yaml_drop_nodes(s->doc);
+}
+
+/* owned: src[i].data was malloc'd for this run and is freed once parsed. */
+static cf_status run(compiler *cc, cf_compile_source *src, size_t n, int owned,
+                     cf_compile_result **out)
 {
 	cf_status st = CF_OK;
 	for (size_t i = 0; i < n; i++) {
@@ -860,10 +913,17 @@ static cf_status run(compiler *cc, const cf_compile_source *src, size_t n, cf_co
 			return CF_ERR_NOMEM;
 		}
 		st = cf_yaml_parse(s->path, src[i].data, src[i].len, cc->diags, &s->doc);
-		if (st == CF_OK)
+		if (owned) {
+			/* Parsed into the document's own pool: the text is not needed. */
+			free((void *)src[i].data);
+			src[i].data = NULL;
+		}
+		if (st == CF_OK) {
 			check_source(cc, i);
-		else if (st != CF_ERR_NOMEM)
+			keep_nodes(s);
+		} else if (st != CF_ERR_NOMEM) {
 			cc->errors++;
+		}
 		cf_diags_append_sorted(all, cc->diags);
 		cf_diags_free(cc->diags);
 		cc->diags = all;
@@ -886,8 +946,8 @@ static cf_status run(compiler *cc, const cf_compile_source *src, size_t n, cf_co
 	return st;
 }
 
-cf_status cf_compile_sources(const cf_compile_options *opt, const cf_compile_source *src, size_t n,
-                             cf_diag_list *diags, cf_compile_result **out)
+static cf_status compile(const cf_compile_options *opt, cf_compile_source *src, size_t n, int owned,
+                         cf_diag_list *diags, cf_compile_result **out)
 {
 	cf_status st = CF_OK;
 	compiler cc;
@@ -914,7 +974,7 @@ cf_status cf_compile_sources(const cf_compile_options *opt, const cf_compile_sou
 		cc.res->npaths++;
 	}
 	cc.nsrcs = n;
-	st = run(&cc, src, n, out);
+	st = run(&cc, src, n, owned, out);
 out:
 	for (size_t i = 0; cc.srcs && i < cc.nsrcs; i++)
 		cf_yaml_free(cc.srcs[i].doc);
@@ -962,7 +1022,8 @@ cf_status cf_compile_files(const cf_compile_options *opt, const char *const *pat
 		src[i].data = buf; /* NULL: reported above, skipped */
 		src[i].len = len;
 	}
-	st = cf_compile_sources(opt, src, n, diags, out);
+	/* The sources are freed one by one as soon as each is parsed. */
+	st = compile(opt, src, n, 1, diags, out);
 	if (io_failed && st != CF_ERR_NOMEM) {
 		cf_compile_result_free(*out);
 		*out = NULL;
@@ -972,6 +1033,23 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free((uint8_t *)src[i].data);
 	free(src);
+	return st;
+}
+
+cf_status cf_compile_sources(const cf_compile_options *opt, const cf_compile_source *src, size_t n,
+                             cf_diag_list *diags, cf_compile_result **out)
+{
+	if (out)
+		*out = NULL;
+	if (!src || n == 0)
+		return CF_ERR_INVALID;
+	/* A shallow copy: run() takes the array as writable, the bytes stay the caller's. */
+	cf_compile_source *copy = malloc(n * sizeof *copy);
+	if (!copy)
+		return CF_ERR_NOMEM;
+	memcpy(copy, src, n * sizeof *copy);
+	cf_status st = compile(opt, copy, n, 0, diags, out);
+	free(copy);
 	return st;
 }
 

@@ -571,6 +571,16 @@ out:
 	return st;
 }
 
+void cf_yaml_drop_nodes(cf_ydoc *d)
+{
+	if (!d)
+		return;
+	free(d->nodes);
+	d->nodes = NULL;
+	d->nnodes = d->cap = 0;
+	d->root = 0;
+}
+
 void cf_yaml_free(cf_ydoc *d)
 {
 	if (!d)

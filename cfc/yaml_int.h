@@ -83,6 +83,13 @@ typedef struct cf_ydoc cf_ydoc;
 cf_status cf_yaml_parse(const char *path, const uint8_t *buf, size_t len, cf_diag_list *diags,
                         cf_ydoc **out);
 void cf_yaml_free(cf_ydoc *d);
+/*
+ * Free the node tree of d but keep its path and scalar text: pointers that
+ * cf_yaml_text() and the schema getters returned stay valid; every node
+ * pointer into d becomes invalid and d has no root any more. For a caller
+ * that has taken what it needs from a large document.
+ */
+void cf_yaml_drop_nodes(cf_ydoc *d);
 
 /* Borrowed from the document. */
 const char *cf_yaml_path(const cf_ydoc *d);

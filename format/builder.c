@@ -15,16 +15,20 @@
 
 #define NO_STR UINT32_MAX
 
+/* A criterion other than a wildcard; wildcards are not stored (all zero in
+ * the file, with no location), which keeps a 100,000-instance build small. */
 typedef struct bcrit {
 	uint64_t lo, hi;
 	uint32_t str; /* intern index or NO_STR */
 	uint32_t line, col;
 	uint8_t kind, flags;
+	uint8_t field; /* 0-based field index */
 } bcrit;
 
 typedef struct binst {
 	uint32_t id;
 	uint8_t action, severity;
+	uint16_t ncrit;      /* its non-wildcard criteria: crits[crit .. crit+ncrit), by field */
 	uint32_t name, file; /* intern indexes or NO_STR */
 	uint32_t line, col;
 	size_t crit; /* index of the first criterion in b->crits */
@@ -278,13 +282,14 @@ cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
 	bi.col = located && inst->line ? inst->col : 0;
 	for (unsigned f = 0; f < b->field_count; f++) {
 		const cf_build_criterion *c = &crit[f];
-		bcrit *o = &b->crits[b->ncrits + f];
+		if (c->kind == CF_CRIT_ANY)
+			continue; /* wildcards carry no operands and no location */
+		bcrit *o = &b->crits[b->ncrits + bi.ncrit++];
 		memset(o, 0, sizeof *o);
 		o->kind = c->kind;
 		o->flags = c->flags;
+		o->field = (uint8_t)f;
 		o->str = NO_STR;
-		if (c->kind == CF_CRIT_ANY)
-			continue; /* wildcards carry no operands and no location */
 		o->line = located ? c->line : 0;
 		o->col = located && c->line ? c->col : 0;
 		if (b->field_types[f] == CF_TYPE_STRING) {
@@ -296,7 +301,7 @@ cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
 			o->hi = c->kind == CF_CRIT_RANGE ? c->hi : 0;
 		}
 	}
-	b->ncrits += b->field_count;
+	b->ncrits += bi.ncrit;
 	b->insts[b->ninsts++] = bi;
 	return CF_OK;
 }
@@ -364,8 +369,8 @@ cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len)
 		over |= place(b, b->field_names[f], &pool_len);
 	for (size_t i = 0; i < b->ninsts; i++) {
 		over |= place(b, b->insts[i].name, &pool_len);
-		for (unsigned f = 0; f < b->field_count; f++)
-			over |= place(b, b->crits[b->insts[i].crit + f].str, &pool_len);
+		for (unsigned k = 0; k < b->insts[i].ncrit; k++)
+			over |= place(b, b->crits[b->insts[i].crit + k].str, &pool_len);
 	}
 	if (b->with_source_map)
 		for (size_t i = 0; i < b->ninsts; i++)
@@ -428,23 +433,24 @@ cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len)
 		p[5] = in->severity;
 		put_ref(b, p + 8, in->name);
 		p += INSTANCE_HEAD_SIZE;
-		for (unsigned f = 0; f < b->field_count; f++, p += CRITERION_SIZE) {
-			const bcrit *c = &b->crits[in->crit + f];
-			p[0] = c->kind;
-			p[1] = c->flags;
-			if (c->kind == CF_CRIT_ANY)
-				continue;
-			if (b->field_types[f] == CF_TYPE_STRING) {
+		/* Wildcards stay all zero (the buffer is calloc'd). */
+		for (unsigned k = 0; k < in->ncrit; k++) {
+			const bcrit *c = &b->crits[in->crit + k];
+			uint8_t *q = p + (size_t)c->field * CRITERION_SIZE;
+			q[0] = c->kind;
+			q[1] = c->flags;
+			if (b->field_types[c->field] == CF_TYPE_STRING) {
 				/* Operands are u64: offset, then length. */
 				if (c->str != NO_STR) {
-					st64(p + 8, b->strs[c->str].pool_off);
-					st64(p + 16, b->strs[c->str].len);
+					st64(q + 8, b->strs[c->str].pool_off);
+					st64(q + 16, b->strs[c->str].len);
 				}
 			} else {
-				st64(p + 8, c->lo);
-				st64(p + 16, c->hi);
+				st64(q + 8, c->lo);
+				st64(q + 16, c->hi);
 			}
 		}
+		p += (size_t)b->field_count * CRITERION_SIZE;
 	}
 
 	p = buf + sec_off[SEC_STRINGS];
@@ -460,11 +466,13 @@ cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len)
 			st32(p + 8, in->line);
 			st32(p + 12, in->col);
 			p += SMAP_HEAD_SIZE;
-			for (unsigned f = 0; f < b->field_count; f++, p += SMAP_CRIT_SIZE) {
-				const bcrit *c = &b->crits[in->crit + f];
-				st32(p, c->line);
-				st32(p + 4, c->col);
+			for (unsigned k = 0; k < in->ncrit; k++) {
+				const bcrit *c = &b->crits[in->crit + k];
+				uint8_t *q = p + (size_t)c->field * SMAP_CRIT_SIZE;
+				st32(q, c->line);
+				st32(q + 4, c->col);
 			}
+			p += (size_t)b->field_count * SMAP_CRIT_SIZE;
 		}
 	}
 
