@@ -4,6 +4,7 @@
 #   make check      build and run every test (unit + command line)
 #   make asan       the same tests under AddressSanitizer + UBSan (= SANITIZE=1 make check)
 #   make demo       run the whole pipeline on samples/
+#   make bench      cfc against yarac and minisign, writes bench/results.md
 #   make deps       install the Debian packages the project needs
 #   V=1             show the commands
 #
@@ -24,7 +25,7 @@ TEST_PKGS := cmocka
 BUILD_DEBS := build-essential pkg-config libsodium-dev libyaml-dev libpcre2-dev \
 	libarchive-dev libjansson-dev libzstd-dev
 TEST_DEBS := libcmocka-dev zstd minisign yara python3 python3-jsonschema python3-yaml \
-	valgrind man-db clang libclang-rt-14-dev
+	valgrind man-db clang libclang-rt-14-dev time
 DEB_PACKAGES := $(BUILD_DEBS) $(TEST_DEBS)
 
 VERSION := 0.1.0
@@ -196,6 +197,16 @@ valgrind: $(CFC)
 CRASH_TRIALS ?= 100
 crash: $(CFC)
 	$(Q)CFC=$(abspath $(CFC)) tests/crash/kill.sh $(CRASH_TRIALS)
+
+# --- benchmark (not part of make check): bench/README.md ---------------------
+
+.PHONY: bench
+bench: $(CFC) $(BUILD)/cfbench
+	$(Q)CFC=$(abspath $(CFC)) CFBENCH=$(abspath $(BUILD)/cfbench) bench/run.sh
+
+$(BUILD)/cfbench: $(BUILD)/obj/bench/cfbench.o $(LIBCF)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBCF) $(PKG_LIBS)
 
 # --- demo -------------------------------------------------------------------
 
