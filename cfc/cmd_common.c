@@ -38,7 +38,9 @@ void cli_io_error(const char *verb, const char *path, int err_no)
 	/* The file helpers report CF_ERR_NOMEM with err_no ENOMEM: say it the
 	 * way every other out-of-memory exit does. */
 	cli_error("cannot %s '%s': %s", verb, path,
-	          err_no == ENOMEM ? "out of memory" : err_no ? strerror(err_no) : "I/O error");
+	          err_no == ENOMEM ? "out of memory"
+	          : err_no         ? strerror(err_no)
+	                           : "I/O error");
 }
 
 void cli_usage(FILE *fp, const char *sub)

@@ -85,9 +85,9 @@ static void map_start(emit *e, int flow)
 {
 	if (e->failed)
 		return;
-	push(e, yaml_mapping_start_event_initialize(&e->ev, NULL, NULL, 1,
-	                                            flow ? YAML_FLOW_MAPPING_STYLE
-	                                                 : YAML_BLOCK_MAPPING_STYLE));
+	push(e,
+	     yaml_mapping_start_event_initialize(
+	         &e->ev, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
 }
 
 static void map_end(emit *e)

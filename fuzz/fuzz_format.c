@@ -34,7 +34,8 @@ static void walk(const cf_view *v)
 			cf_view_criterion(v, i, f, &c);
 			cf_view_criterion_loc(v, i, f, &loc);
 			if (c.str.len)
-				sink += (uint8_t)c.str.ptr[c.str.len - 1] + (uint8_t)c.str.ptr[c.str.len];
+				sink += (uint8_t)c.str.ptr[c.str.len - 1] +
+				        (uint8_t)c.str.ptr[c.str.len];
 			sink += loc.line;
 		}
 	}
