@@ -79,10 +79,11 @@ void cf_diags_sort(cf_diag_list *l);
 const char *cf_severity_label(cf_severity sev); /* "error", "warning", "note" */
 
 /*
- * Print one diagnostic as PATH:LINE:COL: error: MESSAGE [CODE] (or
- * PATH: offset 0xNN: ...). Colour escapes only when color is nonzero. This
- * is for front ends; library code does not call it.
+ * One diagnostic as a line of text: PATH:LINE:COL: error: MESSAGE [CODE]
+ * (or PATH: offset 0xNN: ...), with a newline; colour escapes only when
+ * color is nonzero. Returns a malloc'd string the caller frees with free(),
+ * or NULL when out of memory. Front ends print it; the library does not.
  */
-void cf_diag_print(FILE *fp, const cf_diag *d, int color);
+char *cf_diag_format(const cf_diag *d, int color);
 
 #endif

@@ -48,6 +48,8 @@ int cli_bad_usage(const char *sub, const char *fmt, ...) __attribute__((format(p
 
 /* Nonzero when diagnostics on stderr should be coloured (a terminal, no NO_COLOR). */
 int cli_color(void);
+/* Print one diagnostic to stderr, gcc style (cf_diag_format). */
+void cli_print_diag(const cf_diag *d);
 /* Print every diagnostic of the list to stderr, in order. */
 void cli_print_diags(const cf_diag_list *l);
 /* Map a library status to an exit status (CF_ERR_REJECTED and friends: 1). */

@@ -75,11 +75,21 @@ int cli_color(void)
 	return cached;
 }
 
+void cli_print_diag(const cf_diag *d)
+{
+	char *line = cf_diag_format(d, cli_color());
+	if (!line) {
+		cli_error("out of memory printing a diagnostic");
+		return;
+	}
+	fputs(line, stderr);
+	free(line);
+}
+
 void cli_print_diags(const cf_diag_list *l)
 {
-	int color = cli_color();
 	for (size_t i = 0; i < cf_diags_count(l); i++)
-		cf_diag_print(stderr, cf_diags_get(l, i), color);
+		cli_print_diag(cf_diags_get(l, i));
 	if (cf_diags_oom(l))
 		cli_error("out of memory: some diagnostics were lost");
 }

@@ -44,7 +44,7 @@ static void say(cf_severity sev, const char *code, const char *path, uint32_t li
 	d.line = line;
 	d.message = (char *)msg;
 	d.field = -1;
-	cf_diag_print(stderr, &d, cli_color());
+	cli_print_diag(&d);
 }
 
 typedef struct run_ctx {

@@ -60,7 +60,7 @@ static void say(cf_severity sev, const char *code, const char *path, uint32_t li
 	d.col = col;
 	d.message = (char *)msg;
 	d.field = -1;
-	cf_diag_print(stderr, &d, cli_color());
+	cli_print_diag(&d);
 }
 
 /* The test's event as one line of JSON (the fields it gives, in order). */
@@ -190,7 +190,7 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			/* The content is broken for this build: every test fails here. */
 			for (size_t d = 0; d < cf_diags_count(diags); d++)
 				if (cf_diags_get(diags, d)->severity == CF_ERROR)
-					cf_diag_print(stderr, cf_diags_get(diags, d), cli_color());
+					cli_print_diag(cf_diags_get(diags, d));
 			char step[64];
 			snprintf(step, sizeof step, "step %d, %s", (int)lr.step,
 			         cf_sensor_step_name(lr.step));

@@ -232,7 +232,7 @@ const char *cf_severity_label(cf_severity sev)
 	return "error";
 }
 
-void cf_diag_print(FILE *fp, const cf_diag *d, int color)
+char *cf_diag_format(const cf_diag *d, int color)
 {
 	const char *bold = color ? "\033[1m" : "";
 	const char *reset = color ? "\033[0m" : "";
@@ -241,21 +241,32 @@ void cf_diag_print(FILE *fp, const cf_diag *d, int color)
 		sevc = d->severity == CF_ERROR     ? "\033[1;31m"
 		       : d->severity == CF_WARNING ? "\033[1;35m"
 		                                   : "\033[1;36m";
-	fputs(bold, fp);
-	if (d->path) {
+	cf_buf b;
+	cf_buf_init(&b, 0);
+	cf_status st = cf_buf_printf(&b, "%s", bold);
+	if (st == CF_OK && d->path) {
 		if (d->has_offset)
-			fprintf(fp, "%s: offset 0x%llx: ", d->path, (unsigned long long)d->offset);
+			st = cf_buf_printf(&b, "%s: offset 0x%llx: ", d->path,
+			                   (unsigned long long)d->offset);
 		else if (d->line && d->col)
-			fprintf(fp, "%s:%u:%u: ", d->path, d->line, d->col);
+			st = cf_buf_printf(&b, "%s:%u:%u: ", d->path, d->line, d->col);
 		else if (d->line)
-			fprintf(fp, "%s:%u: ", d->path, d->line);
+			st = cf_buf_printf(&b, "%s:%u: ", d->path, d->line);
 		else
-			fprintf(fp, "%s: ", d->path);
-	} else {
-		fputs("cfc: ", fp);
+			st = cf_buf_printf(&b, "%s: ", d->path);
+	} else if (st == CF_OK) {
+		st = cf_buf_printf(&b, "cfc: ");
 	}
-	fprintf(fp, "%s%s%s:%s %s", reset, sevc, cf_severity_label(d->severity), reset, d->message);
-	if (d->code)
-		fprintf(fp, " [%s]", d->code);
-	fputc('\n', fp);
+	if (st == CF_OK)
+		st = cf_buf_printf(&b, "%s%s%s:%s %s", reset, sevc, cf_severity_label(d->severity),
+		                   reset, d->message);
+	if (st == CF_OK && d->code)
+		st = cf_buf_printf(&b, " [%s]", d->code);
+	if (st == CF_OK)
+		st = cf_buf_printf(&b, "\n");
+	if (st != CF_OK) {
+		cf_buf_free(&b);
+		return NULL;
+	}
+	return cf_buf_take(&b, NULL);
 }
