@@ -16,6 +16,7 @@
 #     output, DIR/.cfc-unbundle.XXXXXX, STATE/.cfc-state.json.XXXXXX) are
 #     never read, and random names never collide. They are counted, and
 #     reported; docs/hardening.md gives the policy.
+# CRASH_COMMANDS narrows the commands (e.g. "unbundle").
 # Needs CFC (the binary) and SRC (the source tree); runs in a scratch
 # directory ($TMP when set).
 set -u
@@ -63,13 +64,16 @@ cp -a inst1 inst2 && cp -a st1 st2
 cmp -s st1/cfc-state.json st2/cfc-state.json && fail "the two states are equal"
 
 # --- one command ------------------------------------------------------------
-# run_cmd NAME: the command line of each subject, writing into ./t/
+# run_cmd NAME: the command line of each subject, writing into ./t/. It
+# execs cfc, so it must run in a subshell: `(run_cmd NAME) &` makes $! the
+# pid of cfc itself, not of a shell that would die alone under SIGKILL and
+# leave cfc running.
 run_cmd() {
 	case $1 in
-	compile) "$CFC" compile -t "$T" --content-version 18 -o t/out.cf "$R/process-lineage.yaml" ;;
-	sign) SOURCE_DATE_EPOCH=1721362000 "$CFC" sign -s k.key -t "$T" -x t/out.minisig s.cf ;;
-	bundle) "$CFC" bundle -s k.key --bundle-version 2 -o t/out.tar.zst v2/*.cf ;;
-	unbundle) "$CFC" unbundle -p k.pub -C t/inst --state t/st bundle2.tar.zst ;;
+	compile) exec "$CFC" compile -t "$T" --content-version 18 -o t/out.cf "$R/process-lineage.yaml" ;;
+	sign) SOURCE_DATE_EPOCH=1721362000 exec "$CFC" sign -s k.key -t "$T" -x t/out.minisig s.cf ;;
+	bundle) exec "$CFC" bundle -s k.key --bundle-version 2 -o t/out.tar.zst v2/*.cf ;;
+	unbundle) exec "$CFC" unbundle -p k.pub -C t/inst --state t/st bundle2.tar.zst ;;
 	esac
 }
 # prepare NAME TRIAL: the state before a run; odd trials start from nothing
@@ -160,29 +164,34 @@ rerun() {
 	if [ "$1" = unbundle ] && cmp -s t/st/cfc-state.json st2/cfc-state.json; then
 		return 0
 	fi
-	run_cmd "$1" >/dev/null 2>&1
+	(run_cmd "$1") >/dev/null 2>rerun.err
 }
 
+# nap SECONDS: sleep without forking (read -t on a pipe nobody writes), so
+# that sub-millisecond delays are not swamped by starting sleep(1)
+exec {nap_fd}<> <(:)
+nap() { read -r -t "$1" -u "$nap_fd" _ || :; }
+
 bad=0
-for name in compile sign bundle unbundle; do
-	# the run time of a full run, in microseconds (the median of three)
+for name in ${CRASH_COMMANDS:-compile sign bundle unbundle}; do
+	# the run time of a full run, in microseconds (the fastest of five)
 	times=()
-	for i in 1 2 3; do
+	for i in 1 2 3 4 5; do
 		prepare $name 0
 		s=$(date +%s%N)
-		run_cmd $name >/dev/null 2>&1 || fail "$name does not run"
+		(run_cmd $name) >/dev/null 2>&1 || fail "$name does not run"
 		e=$(date +%s%N)
 		times+=($(((e - s) / 1000)))
 	done
-	span=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
-	span=$((span + span / 4 + 1000))
+	span=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 1p)
+	span=$((span + span / 10 + 100))
 	killed=0 completed=0 left=0 rerun_bad=0
 	for ((trial = 0; trial < trials; trial++)); do
 		prepare $name $trial
 		delay=$(((RANDOM * 32768 + RANDOM) % span))
-		run_cmd $name >/dev/null 2>&1 &
+		(run_cmd $name) >/dev/null 2>&1 &
 		pid=$!
-		sleep "$(printf '0.%06d' "$delay")" 2>/dev/null || sleep 0.001
+		nap "$(printf '0.%06d' "$delay")"
 		kill -KILL $pid 2>/dev/null
 		wait $pid 2>/dev/null
 		rc=$?
@@ -196,11 +205,16 @@ for name in compile sign bundle unbundle; do
 		l=$(leftovers)
 		left=$((left + l))
 		# a later run is not disturbed by what the killed one left
+		: >rerun.err
+		cp -a t before-rerun
 		if ! rerun $name || ! finished $name; then
-			echo "$name trial $trial: the run after the kill failed or wrote other bytes" >&2
+			echo "$name trial $trial (delay ${delay} us, exit $rc): the run after the kill failed or wrote other bytes" >&2
+			sed 's/^/    /' rerun.err >&2
+			rm -rf "failed-$name-$trial" && mv before-rerun "failed-$name-$trial"
 			rerun_bad=$((rerun_bad + 1))
 			bad=$((bad + 1))
 		fi
+		rm -rf before-rerun
 	done
 	printf '%-9s %d trials over 0-%d us: %d killed, %d completed first; %d temporary files left by killed runs; %d bad\n' \
 		$name "$trials" $span $killed $completed $left $rerun_bad
