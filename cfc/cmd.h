@@ -11,6 +11,7 @@
 
 #include "cfc/cf_diag.h"
 #include "format/cf_format.h"
+#include "signing/cf_sig.h"
 
 enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_TROUBLE = 2 };
 
@@ -61,6 +62,31 @@ int cli_finish(int status);
  * bundle with pk and print what it holds. Returns an exit status. */
 struct cf_pubkey;
 int cli_bundle_verify(const struct cf_pubkey *pk, const char *path);
+
+/*
+ * A password typed on the controlling terminal (/dev/tty) with echo off:
+ * writes prompt to the terminal, reads one line and restores the terminal
+ * (also when a signal arrives). CF_ERR_IO (with *err_no) when there is no
+ * terminal. On CF_OK the caller frees *pw with cf_key_secret_free().
+ */
+cf_status cli_password_tty(const char *prompt, char **pw, size_t *pw_len, int *err_no);
+/*
+ * A password for a secret key: the first line of path when path is not
+ * NULL (--password-file or $CFC_PASSWORD_FILE), else typed on the terminal,
+ * twice when confirm is set (CF_ERR_REJECTED when the two differ). err says
+ * what went wrong in words. On CF_OK the caller frees *pw with
+ * cf_key_secret_free().
+ */
+cf_status cli_password_get(const char *path, int confirm, char **pw, size_t *pw_len,
+                           cf_sig_error *err);
+
+/*
+ * Load a secret key file, asking for its password only when it is
+ * encrypted (pw_file, else $CFC_PASSWORD_FILE, else the terminal). Prints
+ * what goes wrong; returns an exit status. On EXIT_OK the caller frees *sk
+ * with cf_seckey_free().
+ */
+int cli_load_seckey(const char *path, const char *pw_file, cf_seckey **sk);
 
 /* Parse a decimal integer in [lo, hi] with no junk; 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long lo, unsigned long long hi,

@@ -101,57 +101,6 @@ static int parse_ring(char *arg, cf_bundle_ring *r)
 	return 0;
 }
 
-static int load_seckey(const char *path, const char *pw_file, cf_seckey **sk)
-{
-	char *text = NULL, *pw = NULL;
-	size_t len = 0, pw_len = 0;
-	int err_no = 0, encrypted = 0, status = EXIT_TROUBLE;
-	cf_sig_error err;
-	cf_status st = cf_key_file_read(path, CF_KEY_FILE_MAX, &text, &len, &err_no);
-	if (st == CF_ERR_IO) {
-		cli_io_error("read", path, err_no);
-		goto out;
-	}
-	if (st != CF_OK) {
-		cli_error("%s: %s", path,
-		          st == CF_ERR_LIMIT ? "too large for a secret key file" : cf_strerror(st));
-		goto out;
-	}
-	if ((st = cf_seckey_encrypted(text, len, &encrypted, &err)) != CF_OK) {
-		cli_error("%s: %s", path, err.message);
-		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
-		goto out;
-	}
-	if (encrypted) {
-		if (!pw_file) {
-			const char *env = getenv("CFC_PASSWORD_FILE");
-			if (env && *env)
-				pw_file = env;
-		}
-		st = pw_file ? cf_key_password_file(pw_file, &pw, &pw_len, &err_no)
-		             : cf_key_password_tty("Password: ", &pw, &pw_len, &err_no);
-		if (st != CF_OK) {
-			if (st == CF_ERR_IO)
-				cli_io_error("read a password from", pw_file ? pw_file : "/dev/tty",
-				             err_no);
-			else
-				cli_error("cannot read the password: %s", cf_strerror(st));
-			goto out;
-		}
-	}
-	st = cf_seckey_parse(text, len, pw, pw_len, sk, &err);
-	if (st != CF_OK) {
-		cli_error("%s: %s", path, err.message);
-		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
-		goto out;
-	}
-	status = EXIT_OK;
-out:
-	cf_key_secret_free(text);
-	cf_key_secret_free(pw);
-	return status;
-}
-
 /* Read FILE.cf and FILE.cf.minisig into in. Returns an exit status. */
 static int read_input(const char *path, cf_bundle_input *in)
 {
@@ -314,7 +263,7 @@ int cmd_bundle(int argc, char **argv)
 		cli_error("out of memory");
 		goto out;
 	}
-	if ((status = load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
+	if ((status = cli_load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
 		goto out;
 	for (size_t i = 0; i < count; i++) {
 		int s = read_input(argv[optind + (int)i], &in[i]);

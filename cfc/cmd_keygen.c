@@ -112,7 +112,7 @@ int cmd_keygen(int argc, char **argv)
 		goto out;
 	}
 	if (!unencrypted) {
-		st = cf_key_password_get(pw_file, 1, &pw, &pw_len, &err);
+		st = cli_password_get(pw_file, 1, &pw, &pw_len, &err);
 		if (st != CF_OK) {
 			cli_error("%s", err.message);
 			status = st == CF_ERR_REJECTED ? EXIT_REJECTED : EXIT_TROUBLE;

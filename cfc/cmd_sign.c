@@ -43,56 +43,6 @@ static int signing_time(uint64_t *ts)
 	return 0;
 }
 
-/* Load the secret key, asking for the password only when it is encrypted. */
-static int load_seckey(const char *path, const char *pw_file, cf_seckey **sk)
-{
-	char *text = NULL, *pw = NULL;
-	size_t len = 0, pw_len = 0;
-	int err_no = 0, encrypted = 0, status = EXIT_TROUBLE;
-	cf_sig_error err;
-	cf_status st = cf_key_file_read(path, CF_KEY_FILE_MAX, &text, &len, &err_no);
-	if (st == CF_ERR_IO) {
-		cli_io_error("read", path, err_no);
-		goto out;
-	}
-	if (st == CF_ERR_LIMIT) {
-		cli_error("%s: larger than %u bytes: not a secret key file", path, CF_KEY_FILE_MAX);
-		status = EXIT_REJECTED;
-		goto out;
-	}
-	if (st != CF_OK) {
-		cli_error("%s: %s", path, cf_strerror(st));
-		goto out;
-	}
-	if ((st = cf_seckey_encrypted(text, len, &encrypted, &err)) != CF_OK) {
-		cli_error("%s: %s", path, err.message);
-		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
-		goto out;
-	}
-	if (encrypted) {
-		if (!pw_file) {
-			const char *env = getenv("CFC_PASSWORD_FILE");
-			if (env && *env)
-				pw_file = env;
-		}
-		if ((st = cf_key_password_get(pw_file, 0, &pw, &pw_len, &err)) != CF_OK) {
-			cli_error("%s", err.message);
-			goto out;
-		}
-	}
-	st = cf_seckey_parse(text, len, pw, pw_len, sk, &err);
-	if (st != CF_OK) {
-		cli_error("%s: %s", path, err.message);
-		status = st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
-		goto out;
-	}
-	status = EXIT_OK;
-out:
-	cf_key_secret_free(text);
-	cf_key_secret_free(pw);
-	return status;
-}
-
 /* Verify, lint and sign one file. Returns an exit status. */
 static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const char *path,
                     const char *sig_path, uint64_t ts)
@@ -273,7 +223,7 @@ int cmd_sign(int argc, char **argv)
 		    !oom && (tst == CF_ERR_REJECTED || tst == CF_OK) ? EXIT_REJECTED : EXIT_TROUBLE;
 		goto out;
 	}
-	if ((status = load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
+	if ((status = cli_load_seckey(sec_path, pw_file, &sk)) != EXIT_OK)
 		goto out;
 	for (int i = optind; i < argc; i++) {
 		int s = sign_one(sk, templates, argv[i], sig_path, ts);

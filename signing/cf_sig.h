@@ -8,7 +8,7 @@
  *
  * Every primitive is libsodium's. Secret keys and passwords live in
  * sodium_malloc() memory and are wiped when freed. Nothing here prints or
- * exits; the password helpers read the controlling terminal or a file.
+ * exits; reading a password from the terminal is the front end's job.
  */
 #ifndef CF_SIG_H
 #define CF_SIG_H
@@ -131,22 +131,6 @@ cf_status cf_key_file_read(const char *path, size_t cap, char **text, size_t *le
  * the caller frees *pw with cf_key_secret_free().
  */
 cf_status cf_key_password_file(const char *path, char **pw, size_t *pw_len, int *err_no);
-/*
- * A password typed on the controlling terminal (/dev/tty) with echo off:
- * writes prompt to the terminal, reads one line and restores the terminal.
- * CF_ERR_IO (with *err_no) when there is no terminal. On CF_OK the caller
- * frees *pw with cf_key_secret_free().
- */
-cf_status cf_key_password_tty(const char *prompt, char **pw, size_t *pw_len, int *err_no);
-/*
- * A password for a secret key: from the first line of path when path is
- * not NULL (the front ends pass --password-file or $CFC_PASSWORD_FILE),
- * else typed on the terminal, twice when confirm is set (CF_ERR_REJECTED
- * when the two differ). err says what went wrong in words. On CF_OK the
- * caller frees *pw with cf_key_secret_free().
- */
-cf_status cf_key_password_get(const char *path, int confirm, char **pw, size_t *pw_len,
-                              cf_sig_error *err);
 /* Wipe and free memory from the functions above (sodium_free); NULL is ok. */
 void cf_key_secret_free(void *p);
 

@@ -1108,31 +1108,6 @@ static void test_password_file(void **state)
 	assert_int_equal(cf_key_password_file("/tmp", &pw, &pl, &err_no), CF_ERR_IO);
 }
 
-static void test_password_get(void **state)
-{
-	(void)state;
-	char *path = temp_file("from a file\n", 12);
-	char *pw = NULL;
-	size_t pl = 0;
-	cf_sig_error e;
-	/* A file is read once even when confirmation is asked for. */
-	assert_int_equal(cf_key_password_get(path, 1, &pw, &pl, &e), CF_OK);
-	assert_int_equal(pl, 11);
-	assert_memory_equal(pw, "from a file", 11);
-	cf_key_secret_free(pw);
-	unlink(path);
-	free(path);
-	assert_int_equal(cf_key_password_get("/nonexistent/pw", 0, &pw, &pl, &e), CF_ERR_IO);
-	assert_null(pw);
-	assert_int_equal(e.check, CF_SIG_CHECK_PASSWORD);
-	assert_non_null(strstr(e.message, "cannot read the password file '/nonexistent/pw'"));
-	path = temp_file("a\0b", 3);
-	assert_int_equal(cf_key_password_get(path, 0, &pw, &pl, &e), CF_ERR_INVALID);
-	assert_non_null(strstr(e.message, "NUL byte"));
-	unlink(path);
-	free(path);
-}
-
 static void test_key_file_read(void **state)
 {
 	(void)state;
@@ -1180,7 +1155,6 @@ int main(void)
 	    cmocka_unit_test(test_channel_sign_verify),
 	    cmocka_unit_test(test_binding_parse),
 	    cmocka_unit_test(test_password_file),
-	    cmocka_unit_test(test_password_get),
 	    cmocka_unit_test(test_key_file_read),
 	    cmocka_unit_test(test_check_names),
 	};
