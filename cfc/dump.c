@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 #include <yaml.h>
 
 #include "cfc/cf_dump.h"
@@ -15,16 +16,6 @@
 
 /* The most bytes a dump may produce: a 1 GiB file dumps to less. */
 #define DUMP_LIMIT ((size_t)4 << 30)
-
-static void hex32(const uint8_t *in, char out[2 * CF_FINGERPRINT_SIZE + 1])
-{
-	static const char digits[] = "0123456789abcdef";
-	for (unsigned i = 0; i < CF_FINGERPRINT_SIZE; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * CF_FINGERPRINT_SIZE] = 0;
-}
 
 /* ---- YAML ---------------------------------------------------------------- */
 
@@ -169,7 +160,7 @@ static cf_status yaml_comments(const cf_view *v, cf_buf *out)
 {
 	const cf_header *h = &v->hdr;
 	char fp[2 * CF_FINGERPRINT_SIZE + 1];
-	hex32(h->fingerprint, fp);
+	sodium_bin2hex(fp, sizeof fp, h->fingerprint, CF_FINGERPRINT_SIZE);
 	cf_status st = cf_buf_printf(out,
 	                             "# cfc dump: channel file format %u\n"
 	                             "# template %s id %u version %u, %u fields, fingerprint %s\n"
@@ -338,7 +329,7 @@ cf_status cf_dump_json(const cf_view *v, char **out, size_t *out_len)
 	const cf_header *h = &v->hdr;
 	int failed = 0;
 	char fp[2 * CF_FINGERPRINT_SIZE + 1];
-	hex32(h->fingerprint, fp);
+	sodium_bin2hex(fp, sizeof fp, h->fingerprint, CF_FINGERPRINT_SIZE);
 	json_t *root = json_object();
 	put(root, "format_version", json_integer(CF_FORMAT_VERSION), &failed);
 	put(root, "channel", json_integer(h->channel), &failed);

@@ -89,19 +89,6 @@ out:
 	return st;
 }
 
-/* [a-z] then up to 63 of [a-z0-9] and the one extra character allowed. */
-static int name_valid(const char *s, size_t len, char extra)
-{
-	if (len < 1 || len > 64 || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == extra))
-			return 0;
-	}
-	return 1;
-}
-
 /* ---- one manifest --------------------------------------------------------------- */
 
 enum { K_TEMPLATE, K_ID, K_VERSION, K_FIELDS, K_SENSORS, K_REGEX, NKEYS };
@@ -138,7 +125,7 @@ static int parse_fields(cf_ycheck *c, const cf_ynode *seq, cf_template *t)
 		size_t len, type;
 		if (cf_ycheck_str(c, v[0], "name", &name, &len)) {
 			bad = 1;
-		} else if (!name_valid(name, len, '_')) {
+		} else if (!cf_name_valid_field(name, len)) {
 			cf_ycheck_diag(c, CF_ERROR, v[0], "bad-name",
 			               "field name '%s' must match [a-z][a-z0-9_]{0,63}", name);
 			bad = 1;
@@ -340,7 +327,7 @@ static int parse_manifest(cf_ycheck *c, const char *path, cf_template **out,
 		t->col = v[K_TEMPLATE]->col;
 		if (cf_ycheck_str(c, v[K_TEMPLATE], "template", &name, &len)) {
 			rc = -1;
-		} else if (!name_valid(name, len, '-')) {
+		} else if (!cf_name_valid_template(name, len)) {
 			cf_ycheck_diag(c, CF_ERROR, v[K_TEMPLATE], "bad-name",
 			               "template name '%s' must match [a-z][a-z0-9-]{0,63}", name);
 			rc = -1;

@@ -225,6 +225,11 @@ cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len);
 
 /* ---- Helpers shared by every component ---------------------------------- */
 
+/* Name syntax: a template name is [a-z][a-z0-9-]{0,63}, a field name
+ * [a-z][a-z0-9_]{0,63}. Nonzero when valid. */
+int cf_name_valid_template(const char *s, size_t len);
+int cf_name_valid_field(const char *s, size_t len);
+
 /* Nonzero if s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 int cf_utf8_valid(const char *s, size_t len);
 

@@ -116,8 +116,4 @@ static inline void st64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Name syntax shared by the verifier and the compiler. */
-int cf_name_valid_template(const char *s, size_t len);
-int cf_name_valid_field(const char *s, size_t len);
-
 #endif

@@ -7,6 +7,8 @@
 
 #include <stdarg.h>
 
+#include <jansson.h>
+
 #include "release/cf_bundle.h"
 
 #define HASH_SIZE 32u
@@ -91,10 +93,12 @@ cf_status cf_bundle_comment_parse(const char *text, size_t len, uint64_t *create
 
 /* common.c */
 void cf_bundle_hash(const uint8_t *buf, size_t len, uint8_t out[HASH_SIZE]);
-void cf_bundle_hex(const uint8_t *bin, size_t n, char *out);
-int cf_bundle_unhex(const char *s, size_t len, uint8_t *out, size_t n);
 /* Append an error; returns CF_ERR_NOMEM if the list lost it, else
  * CF_ERR_REJECTED, so callers can `return cf_bundle_reject(...)`. */
+/* Canonical JSON text of root (sorted keys, two-space indent, ASCII, one
+ * newline at the end), as manifests and state files are written. On CF_OK
+ * *out is malloc'd; the caller frees it with free(). */
+cf_status cf_bundle_json_text(json_t *root, char **out, size_t *out_len);
 cf_status cf_bundle_reject(cf_diag_list *diags, const char *path, const char *code, const char *fmt,
                            ...) __attribute__((format(printf, 4, 5)));
 /* UTC "2024-07-19T04:09:00Z" into a 32-byte buffer. */

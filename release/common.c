@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,37 +19,22 @@ void cf_bundle_hash(const uint8_t *buf, size_t len, uint8_t out[HASH_SIZE])
 	(void)crypto_generichash(out, HASH_SIZE, buf, (unsigned long long)len, NULL, 0);
 }
 
-void cf_bundle_hex(const uint8_t *bin, size_t n, char *out)
+cf_status cf_bundle_json_text(json_t *root, char **out, size_t *out_len)
 {
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[bin[i] >> 4];
-		out[2 * i + 1] = digits[bin[i] & 0xf];
+	char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	if (!text)
+		return CF_ERR_NOMEM;
+	size_t n = strlen(text);
+	char *buf = malloc(n + 2);
+	if (buf) {
+		memcpy(buf, text, n);
+		buf[n] = '\n';
+		buf[n + 1] = '\0';
+		*out = buf;
+		*out_len = n + 1;
 	}
-	out[2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int cf_bundle_unhex(const char *s, size_t len, uint8_t *out, size_t n)
-{
-	if (len != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 * i]);
-		int lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	free(text);
+	return buf ? CF_OK : CF_ERR_NOMEM;
 }
 
 cf_status cf_bundle_reject(cf_diag_list *diags, const char *path, const char *code, const char *fmt,

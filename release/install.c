@@ -165,8 +165,8 @@ static cf_status state_load(const char *state_dir, state *s, cf_diag_list *diags
 		    !json_is_string(name) ||
 		    !cf_bundle_name_valid(json_string_value(name), json_string_length(name)) ||
 		    !json_is_string(hash) ||
-		    cf_bundle_unhex(json_string_value(hash), json_string_length(hash), c->hash,
-		                    HASH_SIZE)) {
+		    cf_hex_decode(json_string_value(hash), json_string_length(hash), c->hash,
+		                  HASH_SIZE)) {
 			st = state_bad(diags, file, "a bad channel record");
 			goto out;
 		}
@@ -236,7 +236,6 @@ cf_status cf_bundle_check_state(const cf_bundle *b, const char *state_dir, const
 static cf_status state_encode(const cf_bundle *b, const state *old, char **out, size_t *out_len)
 {
 	cf_status st = CF_ERR_NOMEM;
-	char *text = NULL;
 	json_t *root = json_object();
 	json_t *chans = json_object();
 	if (!root || !chans)
@@ -261,7 +260,7 @@ static cf_status state_encode(const cf_bundle *b, const state *old, char **out, 
 		}
 		char key[16], hex[HASH_HEX];
 		snprintf(key, sizeof key, "%" PRIu32, ch);
-		cf_bundle_hex(hash, HASH_SIZE, hex);
+		cf_hex_encode(hash, HASH_SIZE, hex);
 		json_t *rec = json_object();
 		if (!rec || json_object_set_new(chans, key, rec) ||
 		    json_object_set_new(rec, "content_version", json_integer((json_int_t)cv)) ||
@@ -277,21 +276,8 @@ static cf_status state_encode(const cf_bundle *b, const state *old, char **out, 
 	                        json_integer((json_int_t)b->m.bundle_version)) ||
 	    json_object_set_new(root, "channels", c))
 		goto out;
-	text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (!text)
-		goto out;
-	size_t n = strlen(text);
-	char *buf = malloc(n + 2);
-	if (!buf)
-		goto out;
-	memcpy(buf, text, n);
-	buf[n] = '\n';
-	buf[n + 1] = '\0';
-	*out = buf;
-	*out_len = n + 1;
-	st = CF_OK;
+	st = cf_bundle_json_text(root, out, out_len);
 out:
-	free(text);
 	json_decref(chans);
 	json_decref(root);
 	return st;

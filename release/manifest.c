@@ -96,17 +96,10 @@ cf_status cf_bundle_record_fill(mrecord *r, const char *name, const uint8_t *dat
 
 /* ---- Rings ---------------------------------------------------------------- */
 
+/* Ring names follow the template-name rule: [a-z][a-z0-9-]{0,63}. */
 static int ring_name_valid(const char *s)
 {
-	size_t n = strlen(s);
-	if (n == 0 || n > CF_BUNDLE_MAX_RING_NAME || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return 0;
-	}
-	return 1;
+	return cf_name_valid_template(s, strlen(s));
 }
 
 int cf_bundle_rings_valid(const cf_bundle_ring *rings, size_t n, char *msg, size_t msg_cap)
@@ -154,7 +147,7 @@ int cf_bundle_rings_valid(const cf_bundle_ring *rings, size_t n, char *msg, size
 static json_t *hex_string(const uint8_t *bin, size_t n)
 {
 	char hex[2 * 64 + 1];
-	cf_bundle_hex(bin, n, hex);
+	cf_hex_encode(bin, n, hex);
 	return json_string(hex);
 }
 
@@ -207,7 +200,6 @@ fail:
 cf_status cf_bundle_manifest_encode(const manifest *m, char **out, size_t *out_len)
 {
 	cf_status st = CF_ERR_NOMEM;
-	char *text = NULL;
 	*out = NULL;
 	*out_len = 0;
 	if (m->bundle_version > JSON_U63_MAX || m->created > JSON_U63_MAX ||
@@ -240,21 +232,8 @@ cf_status cf_bundle_manifest_encode(const manifest *m, char **out, size_t *out_l
 	files = rings = NULL;
 	if (put(root, "files", f) || put(root, "rings", r))
 		goto out;
-	text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (!text)
-		goto out;
-	size_t n = strlen(text);
-	char *buf = malloc(n + 2);
-	if (!buf)
-		goto out;
-	memcpy(buf, text, n);
-	buf[n] = '\n';
-	buf[n + 1] = '\0';
-	*out = buf;
-	*out_len = n + 1;
-	st = CF_OK;
+	st = cf_bundle_json_text(root, out, out_len);
 out:
-	free(text);
 	json_decref(root);
 	json_decref(files);
 	json_decref(rings);
@@ -336,7 +315,7 @@ static cf_status get_hash(dctx *c, const char *where, const json_t *obj, const c
 	cf_status st = get_str(c, where, obj, key, &s, &len);
 	if (st != CF_OK)
 		return st;
-	if (cf_bundle_unhex(s, len, out, n) != 0)
+	if (cf_hex_decode(s, len, out, n) != 0)
 		return fail(c, "%s.%s: expected %zu lower-case hex digits", where, key, 2 * n);
 	return CF_OK;
 }
@@ -567,7 +546,7 @@ cf_status cf_bundle_comment_format(uint64_t created, uint64_t bundle_version,
                                    const uint8_t hash[HASH_SIZE], char **out)
 {
 	char hex[HASH_HEX];
-	cf_bundle_hex(hash, HASH_SIZE, hex);
+	cf_hex_encode(hash, HASH_SIZE, hex);
 	cf_buf b;
 	cf_buf_init(&b, 1024);
 	cf_status st = cf_buf_printf(&b,
@@ -633,7 +612,7 @@ cf_status cf_bundle_comment_parse(const char *text, size_t len, uint64_t *create
 				return fail(&c, "trusted comment: bad bundle_version");
 			break;
 		default:
-			if (cf_bundle_unhex(v, vlen, hash, HASH_SIZE) != 0)
+			if (cf_hex_decode(v, vlen, hash, HASH_SIZE) != 0)
 				return fail(&c, "trusted comment: bad manifest_blake2b_256");
 			break;
 		}

@@ -369,8 +369,8 @@ static cf_status check_file(rctx *c, const cf_pubkey *pk, const mrecord *r, cons
 		}
 		cf_bundle_hash(pair[k]->data, pair[k]->len, h);
 		if (memcmp(h, hashes[k], HASH_SIZE) != 0) {
-			cf_bundle_hex(h, HASH_SIZE, got);
-			cf_bundle_hex(hashes[k], HASH_SIZE, want);
+			cf_hex_encode(h, HASH_SIZE, got);
+			cf_hex_encode(hashes[k], HASH_SIZE, want);
 			st = cf_bundle_reject(
 			    c->diags, c->path, "bundle-hash",
 			    "entry '%s': BLAKE2b-256 %s, but the manifest lists %s", pair[k]->name,

@@ -53,39 +53,6 @@ static int parse_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* A template name: [a-z][a-z0-9-]{0,63}. */
-static int template_name_ok(const char *s, size_t len)
-{
-	if (len < 1 || len > 64 || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-static void fingerprint_hex(const uint8_t fp[CF_FINGERPRINT_SIZE],
-                            char out[2 * CF_FINGERPRINT_SIZE + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	for (unsigned i = 0; i < CF_FINGERPRINT_SIZE; i++) {
-		out[2 * i] = hex[fp[i] >> 4];
-		out[2 * i + 1] = hex[fp[i] & 15];
-	}
-	out[2 * CF_FINGERPRINT_SIZE] = 0;
-}
-
 /* One key:value item; sets the field of b and the seen bit. */
 static cf_status parse_item(const char *p, size_t len, unsigned index, cf_sig_binding *b,
                             unsigned *seen, cf_sig_error *err)
@@ -136,20 +103,14 @@ static cf_status parse_item(const char *p, size_t len, unsigned index, cf_sig_bi
 		b->content_version = n;
 		break;
 	case KEY_TEMPLATE:
-		if (!template_name_ok(v, vlen))
+		if (!cf_name_valid_template(v, vlen))
 			goto bad_value;
 		b->template_name.ptr = v;
 		b->template_name.len = vlen;
 		break;
 	case KEY_FINGERPRINT:
-		if (vlen != 2 * CF_FINGERPRINT_SIZE)
+		if (cf_hex_decode(v, vlen, b->fingerprint, CF_FINGERPRINT_SIZE) != 0)
 			goto bad_value;
-		for (size_t i = 0; i < CF_FINGERPRINT_SIZE; i++) {
-			int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
-			if (hi < 0 || lo < 0)
-				goto bad_value;
-			b->fingerprint[i] = (uint8_t)(hi << 4 | lo);
-		}
 		break;
 	case KEY_FIELDS:
 		if (parse_dec(v, vlen, CF_MAX_FIELDS, &n) != 0)
@@ -201,9 +162,9 @@ cf_status cf_sig_binding_format(const cf_header *hdr, const char *file_name, uin
 	size_t flen = strlen(file_name);
 	if (flen == 0 || cf_sig_text_bad(file_name, flen))
 		return CF_ERR_INVALID;
-	if (!template_name_ok(hdr->template_name.ptr, hdr->template_name.len))
+	if (!cf_name_valid_template(hdr->template_name.ptr, hdr->template_name.len))
 		return CF_ERR_INVALID;
-	fingerprint_hex(hdr->fingerprint, fp);
+	cf_hex_encode(hdr->fingerprint, CF_FINGERPRINT_SIZE, fp);
 	const char *fmt = "timestamp:%" PRIu64 "\tfile:%s\tchannel:%" PRIu32 "\tversion:%" PRIu64
 	                  "\ttemplate:%.*s\tfingerprint:%s\tfields:%u";
 	int n = snprintf(NULL, 0, fmt, timestamp, file_name, hdr->channel, hdr->content_version,
@@ -247,8 +208,8 @@ static cf_status binding_check(const cf_sig_binding *b, const cf_header *h, cf_s
 		                   h->template_name.ptr);
 	if (memcmp(b->fingerprint, h->fingerprint, CF_FINGERPRINT_SIZE) != 0) {
 		char want[2 * CF_FINGERPRINT_SIZE + 1], got[2 * CF_FINGERPRINT_SIZE + 1];
-		fingerprint_hex(b->fingerprint, want);
-		fingerprint_hex(h->fingerprint, got);
+		cf_hex_encode(b->fingerprint, CF_FINGERPRINT_SIZE, want);
+		cf_hex_encode(h->fingerprint, CF_FINGERPRINT_SIZE, got);
 		return cf_sig_fail(err, CF_ERR_SIGNATURE, chk,
 		                   "signed for template fingerprint %.16s..., but the file has "
 		                   "%.16s...",

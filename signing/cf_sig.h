@@ -65,6 +65,12 @@ const char *cf_sig_check_name(cf_sig_check check);
  * CF_ERR_INTERNAL when libsodium cannot start. */
 cf_status cf_sig_init(void);
 
+/* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+void cf_hex_encode(const uint8_t *bin, size_t n, char *out);
+/* Exactly 2n lower-case hex digits into n bytes; 0, or -1 for anything else
+ * (upper case, other characters, another length). */
+int cf_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
+
 /* A key ID as minisign prints it: the 8 bytes as a little-endian 64-bit
  * number, 16 upper-case hex digits, NUL-terminated. */
 void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE + 1]);

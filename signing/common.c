@@ -62,6 +62,25 @@ cf_status cf_sig_fail(cf_sig_error *err, cf_status st, cf_sig_check check, const
 	return st;
 }
 
+void cf_hex_encode(const uint8_t *bin, size_t n, char *out)
+{
+	sodium_bin2hex(out, 2 * n + 1, bin, n);
+}
+
+int cf_hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	/* sodium_hex2bin also takes upper case; a canonical text does not. */
+	if (len != 2 * n)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return -1;
+	size_t got = 0;
+	if (sodium_hex2bin(out, n, s, len, NULL, &got, NULL) != 0 || got != n)
+		return -1;
+	return 0;
+}
+
 void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE + 1])
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -834,13 +834,13 @@ static void test_file_rejects(void **state)
 	char from[160], to[160], hex[HASH_HEX];
 	uint8_t h[HASH_SIZE];
 	cf_bundle_hash((const uint8_t *)x.f[1].sig, x.f[1].sig_len, h);
-	cf_bundle_hex(h, HASH_SIZE, hex);
+	cf_hex_encode(h, HASH_SIZE, hex);
 	snprintf(from, sizeof from,
 	         "\"blake2b_256\": \"%s\",\n        \"name\": \"c310.cf.minisig\",\n        "
 	         "\"size\": %zu",
 	         hex, x.f[1].sig_len);
 	cf_bundle_hash((const uint8_t *)other.sig, other.sig_len, h);
-	cf_bundle_hex(h, HASH_SIZE, hex);
+	cf_hex_encode(h, HASH_SIZE, hex);
 	snprintf(to, sizeof to,
 	         "\"blake2b_256\": \"%s\",\n        \"name\": \"c310.cf.minisig\",\n        "
 	         "\"size\": %zu",
@@ -987,7 +987,7 @@ static char *listing(const char *dir)
 			assert_int_equal(cf_file_read(path, 1 << 24, &data, &len, NULL), CF_OK);
 			uint8_t h[HASH_SIZE];
 			cf_bundle_hash(data, len, h);
-			cf_bundle_hex(h, HASH_SIZE, hex);
+			cf_hex_encode(h, HASH_SIZE, hex);
 			free(data);
 		}
 		assert_int_equal(
