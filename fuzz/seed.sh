@@ -8,7 +8,7 @@ cfc=${CFC:-build/cfc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 case "$t" in
-format)
+format | load)
 	for r in samples/rules/*.yaml; do
 		n=$(basename "$r" .yaml)
 		"$cfc" compile -t samples/templates -o "$dir/$n.cf" "$r" 2>/dev/null
