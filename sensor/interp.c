@@ -108,6 +108,19 @@ static int crit_match(cf_sensor *s, const scontent *c, const sinst *in, const sc
 	}
 }
 
+/* One instance: the AND of its criteria, in order, stopping at the first
+ * that fails. 1 when it matched (and was reported). */
+static int inst_eval(cf_sensor *s, const scontent *c, const sinst *in, const cf_sensor_value *vals,
+                     size_t n, cf_sensor_report_fn fn, void *ud)
+{
+	for (uint32_t j = 0; j < in->count; j++)
+		if (!crit_match(s, c, in, &c->crits[in->first + j], vals, n, fn, ud))
+			return 0;
+	s->stats.matches++;
+	report(s, c, in, CF_SENSOR_REPORT_MATCH, -1, 0, fn, ud);
+	return 1;
+}
+
 long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_t nvalues,
                     cf_sensor_report_fn fn, void *ud)
 {
@@ -121,17 +134,21 @@ long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_
 		const scontent *c = s->active[ci];
 		if (c->tmpl != tmpl)
 			continue;
-		for (uint32_t i = 0; i < c->ninst; i++) {
-			const sinst *in = &c->insts[i];
-			int ok = 1;
-			for (uint32_t j = 0; j < in->count && ok; j++)
-				ok = crit_match(s, c, in, &c->crits[in->first + j], values, n, fn,
-				                ud);
-			if (!ok)
-				continue;
-			matches++;
-			s->stats.matches++;
-			report(s, c, in, CF_SENSOR_REPORT_MATCH, -1, 0, fn, ud);
+		if (n < c->maxfield) {
+			/* Some criterion reads past the array (content that bypassed
+			 * the loader, or a caller that passed fewer values): every
+			 * instance, so that each bounds event is reported. */
+			for (uint32_t i = 0; i < c->ninst; i++)
+				matches += inst_eval(s, c, &c->insts[i], values, n, fn, ud);
+			continue;
+		}
+		/* Only the instances the index says can match, in ascending order. */
+		cf_sensor_index_candidates(c, values, c->cand);
+		for (uint32_t w = 0; w < c->nwords; w++) {
+			for (uint64_t bits = c->cand[w]; bits; bits &= bits - 1) {
+				uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+				matches += inst_eval(s, c, &c->insts[i], values, n, fn, ud);
+			}
 		}
 	}
 	return matches;

@@ -313,6 +313,7 @@ static int decode(ld *l, int tmpl, scontent **out)
 	const cf_header *h = &v->hdr;
 	const stmpl *t = &l->s->tmpls[tmpl];
 	int ret = -1, bad = 0, ovf = 0;
+	char *scratch = NULL;
 	*out = NULL;
 	scontent *c = calloc(1, sizeof *c);
 	if (!c)
@@ -325,7 +326,7 @@ static int decode(ld *l, int tmpl, scontent **out)
 	if (!c->path)
 		goto out;
 	/* Sizes first: criteria kept and string bytes. */
-	size_t ncrit = 0, arena = 1;
+	size_t ncrit = 0, arena = 1, scratch_len = 1;
 	for (uint32_t i = 0; i < h->instance_count; i++) {
 		cf_instance in;
 		cf_view_instance(v, i, &in);
@@ -337,8 +338,12 @@ static int decode(ld *l, int tmpl, scontent **out)
 			if (cr.kind == CF_CRIT_ANY)
 				continue;
 			ncrit = add_size(ncrit, 1, &ovf);
-			if (cr.kind == CF_CRIT_EQUALS || cr.kind == CF_CRIT_PREFIX)
+			/* equals, prefix: the operand; regex: its required literal */
+			if (cr.kind == CF_CRIT_EQUALS || cr.kind == CF_CRIT_PREFIX ||
+			    cr.kind == CF_CRIT_REGEX)
 				arena = add_size(arena, cr.str.len + 1, &ovf);
+			if (cr.kind == CF_CRIT_REGEX && cr.str.len > scratch_len)
+				scratch_len = cr.str.len;
 		}
 	}
 	if (ovf)
@@ -346,7 +351,8 @@ static int decode(ld *l, int tmpl, scontent **out)
 	c->insts = calloc(h->instance_count ? h->instance_count : 1, sizeof *c->insts);
 	c->crits = calloc(ncrit ? ncrit : 1, sizeof *c->crits);
 	c->strings = malloc(arena);
-	if (!c->insts || !c->crits || !c->strings)
+	scratch = malloc(scratch_len);
+	if (!c->insts || !c->crits || !c->strings || !scratch)
 		goto out;
 	c->ninst = h->instance_count;
 	size_t ai = 0, ci = 0;
@@ -395,6 +401,12 @@ static int decode(ld *l, int tmpl, scontent **out)
 					if (r < 0)
 						goto out;
 					bad |= r;
+					/* Its required literal, for the index. */
+					sc->str = c->strings + ai;
+					sc->len = (uint32_t)cf_sensor_regex_literal(
+					    cr.str.ptr, cr.str.len, c->strings + ai, scratch);
+					c->strings[ai + sc->len] = 0;
+					ai += sc->len + 1;
 				}
 			}
 		}
@@ -404,10 +416,13 @@ static int decode(ld *l, int tmpl, scontent **out)
 		ret = 1;
 		goto out;
 	}
+	if (cf_sensor_index_build(c) != 0)
+		goto out;
 	*out = c;
 	c = NULL;
 	ret = 0;
 out:
+	free(scratch);
 	cf_sensor_content_free(c);
 	return ret;
 }

@@ -106,6 +106,7 @@ void cf_sensor_content_free(scontent *c)
 		pcre2_match_data_free(c->crits[i].md);
 		pcre2_code_free(c->crits[i].re);
 	}
+	cf_sensor_index_free(c);
 	free(c->crits);
 	free(c->insts);
 	free(c->strings);

@@ -23,9 +23,10 @@ typedef struct scrit {
 	uint8_t kind;   /* enum cf_crit_kind, never CF_CRIT_ANY */
 	uint8_t type;   /* the field's type: a value of another type is absent */
 	uint8_t nocase;
-	uint32_t len; /* equals, prefix: length of str */
+	uint32_t len; /* equals, prefix: length of str; regex: of its required literal */
 	uint64_t lo, hi;
-	const char *str;      /* equals, prefix: into the content's string arena */
+	const char *str;      /* equals, prefix: the operand; regex: its required literal
+	                       * (cf_sensor_regex_literal(), len 0: none); in the arena */
 	pcre2_code *re;       /* regex */
 	pcre2_match_data *md; /* regex: allocated at load, reused for every event */
 } scrit;
@@ -36,6 +37,17 @@ typedef struct sinst {
 	const char *name;      /* NULL: none */
 	uint32_t first, count; /* its criteria: crits[first .. first+count) */
 } sinst;
+
+/* One key of the instance index (index.c): a chain of a hash table. */
+typedef struct skey {
+	uint64_t hash;
+	uint32_t inst; /* index into insts */
+	uint32_t next; /* next key in its bucket; UINT32_MAX ends */
+} skey;
+
+#define SIDX_EQUALS 1u      /* fflags: the field has equals keys */
+#define SIDX_GRAMS 2u       /* fflags: the field has gram keys */
+#define SIDX_PREFIX_CAP 32u /* prefix keys hash at most this many bytes */
 
 typedef struct scontent {
 	uint32_t channel;
@@ -48,6 +60,20 @@ typedef struct scontent {
 	size_t ncrit;
 	char *strings; /* one arena for names and string operands */
 	char *path;
+	/* The instance index (index.c): which instances an event can match. */
+	uint16_t maxfield; /* 1 + the highest field any criterion reads; 0: none */
+	uint32_t nwords;   /* 64-bit words of an instance bitmap */
+	uint64_t *always;  /* instances without a key: candidates for every event */
+	uint64_t *cand;    /* scratch bitmap of one event's candidates */
+	uint8_t *fflags;   /* per field: SIDX_EQUALS, SIDX_GRAMS */
+	uint32_t *fprefix; /* per field: bit L-1 set when a prefix key has L bytes */
+	uint32_t *goff;    /* gram instances of field f: ginst[goff[f] .. goff[f+1]) */
+	uint32_t *ginst;
+	uint64_t *bloom; /* gram keys present, a 2^14-bit filter */
+	skey *keys;
+	uint32_t nkeys;
+	uint32_t *heads; /* mask + 1 buckets */
+	size_t mask;
 } scontent;
 
 /* A template type as this build supplies it. */
@@ -71,6 +97,16 @@ struct cf_sensor {
 };
 
 void cf_sensor_content_free(scontent *c);
+
+/* index.c: build the index of decoded content (0, or -1 out of memory),
+ * free it, and mark in bits (c->nwords words) the instances an event with
+ * values vals[0 .. c->maxfield) can match. */
+int cf_sensor_index_build(scontent *c);
+void cf_sensor_index_free(scontent *c);
+void cf_sensor_index_candidates(const scontent *c, const cf_sensor_value *vals, uint64_t *bits);
+/* The longest run of ASCII bytes every match of regex (p, n) contains, into
+ * out; cur is scratch. Both have room for n bytes. Its length, 0: none. */
+size_t cf_sensor_regex_literal(const char *p, size_t n, char *out, char *cur);
 
 /*
  * TEST ONLY: cf_sensor_load() without step 5, the field-count check. It

@@ -923,6 +923,285 @@ static void test_rings(void **state)
 	                 cf_sensor_ring_of(rings, 3, "x") == 0);
 }
 
+/* ---- the instance index --------------------------------------------------------- */
+
+static void test_regex_literal(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *re, *lit;
+	} cases[] = {
+	    {"^dexbri0\\.(exe|dll)$", "dexbri0."},
+	    {"\\\\(vodra1|hywal)\\.exe$", ".exe"},
+	    {"[-/]i:https?://\\S+\\s+drasek2(\\.dll)?", "drasek2"},
+	    {"^C:\\\\Users\\\\[^\\\\]+\\\\AppData\\\\.*\\\\kagel3\\.exe$", "\\kagel3.exe"},
+	    {"abcd?", "abc"},
+	    {"abcd*e", "abc"},
+	    {"abcd+e", "abcd"},
+	    {"abcd{0,3}e", "abc"},
+	    {"abcd{2}", "abc"},
+	    {"ab{x}cdef", "x}cdef"},
+	    {"a|bcdef", ""},
+	    {"(?i)abcdef", ""},
+	    {"(*UTF)abcdef", ""},
+	    {"x(?:ab)yz", ""},
+	    {"\\Qa|b\\Eabcdef", ""},
+	    {"\\x41bcdef", ""},
+	    {"\\p{L}bcdef", ""},
+	    {"(a)\\1bcdef", ""},
+	    {"[]abc]defg", "defg"},
+	    {"[[:alpha:]]defg", "defg"},
+	    {"\\bword\\b", "word"},
+	    {"caf\xc3\xa9s", "caf"},
+	    {"", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[64], cur[64];
+		size_t n = strlen(cases[i].re);
+		size_t l = cf_sensor_regex_literal(cases[i].re, n, out, cur);
+		if (l != strlen(cases[i].lit) || memcmp(out, cases[i].lit, l) != 0)
+			fail_msg("%s: got '%.*s', want '%s'", cases[i].re, (int)l, out,
+			         cases[i].lit);
+	}
+}
+
+/* Matches of the indexed interpreter on chosen values. */
+static void test_index_semantics(void **state)
+{
+	(void)state;
+	cf_template_set *set = templates();
+	cf_sensor *s = sensor(set, "7.16.0");
+	const char *long_prefix = "C:\\Program Files\\Some Vendor\\Some Product\\";
+	const tinst insts[] = {
+	    {1, "eq-nocase", {{"image", CF_CRIT_EQUALS, CF_CRIT_NOCASE, 0, 0, "C:\\Win\\Cmd.EXE"}}},
+	    {2, "eq-exact", {{"image", CF_CRIT_EQUALS, 0, 0, 0, "C:\\Win\\Cmd.EXE"}}},
+	    {3, "long-prefix", {{"image", CF_CRIT_PREFIX, CF_CRIT_NOCASE, 0, 0, long_prefix}}},
+	    {4, "short-prefix", {{"user", CF_CRIT_PREFIX, 0, 0, 0, "ab"}}},
+	    {5, "kelvin", {{"command_line", CF_CRIT_REGEX, CF_CRIT_NOCASE, 0, 0, "kelvin"}}},
+	    {6, "no-literal", {{"command_line", CF_CRIT_REGEX, 0, 0, 0, "ab(c|d)?ef"}}},
+	    {7, "uint-only", {{"pid", CF_CRIT_RANGE, 0, 10, 20, NULL}}},
+	    {8,
+	     "eq-and-regex",
+	     {{"signer", CF_CRIT_EQUALS, 0, 0, 0, "Contoso"},
+	      {"command_line", CF_CRIT_REGEX, 0, 0, 0, "ab(c|d)?ef"}}},
+	    {9, "empty-equals", {{"signer", CF_CRIT_EQUALS, 0, 0, 0, ""}}},
+	    {10, "gram", {{"parent_image", CF_CRIT_REGEX, 0, 0, 0, "^x\\\\needle\\d+$"}}},
+	};
+	tfile f = {"process-creation", 77, 1, NULL, 0};
+	size_t len;
+	uint8_t *buf = build(set, &f, insts, sizeof insts / sizeof insts[0], &len);
+	assert_int_equal(load(s, buf, len, NULL, NULL, 0).outcome, CF_SENSOR_LOADED);
+	int t = cf_sensor_template_index(s, "process-creation");
+	cf_sensor_value v[16];
+	hits h;
+#define EVAL()                                                                                     \
+	do {                                                                                       \
+		memset(&h, 0, sizeof h);                                                           \
+		cf_sensor_eval(s, t, v, 16, collect, &h);                                          \
+	} while (0)
+	memset(v, 0, sizeof v);
+	v[0] = str("c:\\win\\cmd.exe");
+	EVAL();
+	assert_true(matched(&h, 1));
+	assert_false(matched(&h, 2));
+	v[0] = str("C:\\Win\\Cmd.EXE");
+	EVAL();
+	assert_true(matched(&h, 1) && matched(&h, 2));
+	v[0] = str("C:\\Win\\Cmd.EX");
+	EVAL();
+	assert_int_equal(h.n, 0);
+	/* A long prefix: the index hashes its first 32 bytes, the
+	 * interpreter compares all of them. */
+	v[0] = str("c:\\program files\\some vendor\\some product\\x.exe");
+	EVAL();
+	assert_true(matched(&h, 3));
+	v[0] = str("C:\\Program Files\\Some Vendor\\Other Product\\x.exe");
+	EVAL();
+	assert_false(matched(&h, 3));
+	v[6] = str("abc");
+	EVAL();
+	assert_true(matched(&h, 4));
+	v[6] = str("a");
+	EVAL();
+	assert_false(matched(&h, 4));
+	/* KELVIN SIGN matches 'k' caselessly in UTF mode: a value with a
+	 * non-ASCII byte is never filtered by a regex's literal. */
+	v[1] = str("run \xe2\x84\xaa"
+	           "ELVIN now");
+	EVAL();
+	assert_true(matched(&h, 5));
+	v[1] = str("KeLvIn");
+	EVAL();
+	assert_true(matched(&h, 5));
+	v[1] = str("kelvi n");
+	EVAL();
+	assert_false(matched(&h, 5));
+	v[1] = str("xxabdefyy");
+	EVAL();
+	assert_true(matched(&h, 6));
+	assert_false(matched(&h, 8));
+	v[12] = str("Contoso");
+	EVAL();
+	assert_true(matched(&h, 6) && matched(&h, 8));
+	assert_false(matched(&h, 9));
+	v[12] = str("");
+	EVAL();
+	assert_true(matched(&h, 9));
+	v[2] = uint_(15);
+	EVAL();
+	assert_true(matched(&h, 7));
+	v[3] = str("x\\needle42");
+	EVAL();
+	assert_true(matched(&h, 10));
+	v[3] = str("x\\needl42");
+	EVAL();
+	assert_false(matched(&h, 10));
+	/* Matches come in ascending instance order. */
+	for (size_t i = 1; i < h.n; i++)
+		assert_true(h.ids[i - 1] < h.ids[i]);
+#undef EVAL
+	free(buf);
+	cf_sensor_free(s);
+	cf_templates_free(set);
+}
+
+/* A small deterministic generator. */
+static uint32_t rnd(uint64_t *st)
+{
+	*st = *st * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*st >> 33);
+}
+
+static void rnd_str(uint64_t *st, char *out, size_t cap)
+{
+	static const char *const tok[] = {"a", "B", "k", "\xe2\x84\xaa", "ab", "AB", "x", "\\"};
+	size_t n = rnd(st) % 6, len = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = tok[rnd(st) % (sizeof tok / sizeof tok[0])];
+		if (len + strlen(t) + 1 > cap)
+			break;
+		memcpy(out + len, t, strlen(t) + 1);
+		len += strlen(t);
+	}
+}
+
+typedef struct idset {
+	uint64_t bits[8];
+	size_t limits, bounds;
+} idset;
+
+static void collect_set(void *ud, const cf_sensor_report *r)
+{
+	idset *h = ud;
+	if (r->kind == CF_SENSOR_REPORT_MATCH)
+		h->bits[(r->instance % 512) / 64] |= (uint64_t)1 << (r->instance % 64);
+	else if (r->kind == CF_SENSOR_REPORT_LIMIT)
+		h->limits++;
+	else
+		h->bounds++;
+}
+
+/*
+ * The index against evaluating every instance: the same generated content
+ * is loaded twice, the second time with one more instance whose criterion
+ * reads the last field; given one value fewer, that sensor evaluates every
+ * instance (the path for content that reads past the array). Both must
+ * report the same matches for every generated event.
+ */
+static void test_index_differential(void **state)
+{
+	(void)state;
+	enum { NINST = 300, NEV = 3000 };
+	static const char *const fields[] = {"image", "command_line", "user"};
+	static const char *const res[] = {"ab+",     "^ab",       "kab$",   "(a|b)k",
+	                                  "abab",    "bkab",      "x.ab",   "[ak]bab",
+	                                  "\\\\abk", "a\\\\?bab", "ab{2}x", "^\\\\kab"};
+	static char pool[NINST][4][32];
+	cf_template_set *set = templates();
+	cf_sensor *fast = sensor(set, "7.16.0"), *slow = sensor(set, "7.16.0");
+	tinst *insts = calloc(NINST + 1, sizeof *insts);
+	assert_non_null(insts);
+	uint64_t st = 291;
+	for (uint32_t i = 0; i < NINST; i++) {
+		insts[i].id = i + 1;
+		unsigned nc = 1 + rnd(&st) % 3, used = 0;
+		for (unsigned k = 0, c = 0; k < nc; k++) {
+			unsigned fi = rnd(&st) % 4;
+			if (used & (1u << fi))
+				continue;
+			used |= 1u << fi;
+			tcrit *cr = &insts[i].crit[c++];
+			if (fi == 3) {
+				cr->field = "pid";
+				cr->kind = CF_CRIT_RANGE;
+				cr->lo = rnd(&st) % 4;
+				cr->hi = cr->lo + rnd(&st) % 3;
+				continue;
+			}
+			cr->field = fields[fi];
+			cr->flags = rnd(&st) % 2 ? CF_CRIT_NOCASE : 0;
+			switch (rnd(&st) % 3) {
+			case 0:
+				cr->kind = CF_CRIT_EQUALS;
+				rnd_str(&st, pool[i][k], sizeof pool[i][k]);
+				cr->str = pool[i][k];
+				break;
+			case 1:
+				cr->kind = CF_CRIT_PREFIX;
+				rnd_str(&st, pool[i][k], sizeof pool[i][k]);
+				cr->str = pool[i][k];
+				break;
+			default:
+				cr->kind = CF_CRIT_REGEX;
+				cr->str = res[rnd(&st) % (sizeof res / sizeof res[0])];
+			}
+		}
+	}
+	tfile f = {"process-creation", 78, 1, NULL, 0};
+	size_t len;
+	uint8_t *buf = build(set, &f, insts, NINST, &len);
+	assert_int_equal(load(fast, buf, len, NULL, NULL, 0).outcome, CF_SENSOR_LOADED);
+	free(buf);
+	insts[NINST].id = NINST + 1;
+	insts[NINST].crit[0] = (tcrit){"token_elevation_type", CF_CRIT_EQUALS, 0, 1, 0, NULL};
+	buf = build(set, &f, insts, NINST + 1, &len);
+	assert_int_equal(load(slow, buf, len, NULL, NULL, 0).outcome, CF_SENSOR_LOADED);
+	free(buf);
+	int t = cf_sensor_template_index(fast, "process-creation");
+	size_t total = 0;
+	for (unsigned e = 0; e < NEV; e++) {
+		char a[32], b[32], c[32];
+		cf_sensor_value v[16];
+		memset(v, 0, sizeof v);
+		rnd_str(&st, a, sizeof a);
+		rnd_str(&st, b, sizeof b);
+		rnd_str(&st, c, sizeof c);
+		if (rnd(&st) % 8)
+			v[0] = str(a);
+		if (rnd(&st) % 8)
+			v[1] = str(b);
+		if (rnd(&st) % 8)
+			v[6] = str(c);
+		v[2] = uint_(rnd(&st) % 6);
+		idset x, y;
+		memset(&x, 0, sizeof x);
+		memset(&y, 0, sizeof y);
+		long nx = cf_sensor_eval(fast, t, v, 16, collect_set, &x);
+		long ny = cf_sensor_eval(slow, t, v, 15, collect_set, &y);
+		assert_int_equal(nx, ny);
+		assert_memory_equal(x.bits, y.bits, sizeof x.bits);
+		assert_int_equal(x.bounds, 0);
+		assert_int_equal(y.bounds, 1);
+		total += (size_t)nx;
+	}
+	assert_true(total > NEV / 4); /* the generator does produce matches */
+	free(insts);
+	cf_sensor_free(fast);
+	cf_sensor_free(slow);
+	cf_templates_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -933,6 +1212,9 @@ int main(void)
 	    cmocka_unit_test(test_field_count_step),
 	    cmocka_unit_test(test_interpreter_bounds_check_without_loader),
 	    cmocka_unit_test(test_match_limit_counted),
+	    cmocka_unit_test(test_regex_literal),
+	    cmocka_unit_test(test_index_semantics),
+	    cmocka_unit_test(test_index_differential),
 	    cmocka_unit_test(test_regex_step),
 	    cmocka_unit_test(test_last_known_good),
 	    cmocka_unit_test(test_requires_sensor_and_format_steps),
