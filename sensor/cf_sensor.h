@@ -214,7 +214,8 @@ typedef void (*cf_sensor_report_fn)(void *ud, const cf_sensor_report *r);
  * and what this build supplies: a criterion on a field past that is treated
  * as an absent value (a non-wildcard fails) and reported as a BOUNDS event.
  * fn (may be NULL) gets every match, limit hit and bounds event. Allocates
- * nothing. Returns the number of matches, or -1 for a bad tmpl.
+ * nothing. Returns the number of matches, or -1 for a bad tmpl or when
+ * called from inside fn (the sensor keeps per-event scratch state).
  */
 long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_t nvalues,
                     cf_sensor_report_fn fn, void *ud);

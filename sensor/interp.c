@@ -52,6 +52,27 @@ static void report(cf_sensor *s, const scontent *c, const sinst *in, cf_sensor_r
 	fn(ud, &r);
 }
 
+/* 1 when the string value of field f (str, len) is pure ASCII; cached
+ * in s->ascii for the event being evaluated. */
+static int value_ascii(cf_sensor *s, unsigned f, const char *str, size_t len)
+{
+	if (f < sizeof s->ascii && s->ascii[f])
+		return s->ascii[f] == 1;
+	uint64_t any = 0;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, str + i, 8);
+		any |= w;
+	}
+	for (; i < len; i++)
+		any |= (unsigned char)str[i];
+	int ascii = (any & 0x8080808080808080ull) == 0;
+	if (f < sizeof s->ascii)
+		s->ascii[f] = ascii ? 1 : 2;
+	return ascii;
+}
+
 /* One criterion against the input array vals[0..n). 1 match, 0 not. */
 static int crit_match(cf_sensor *s, const scontent *c, const sinst *in, const scrit *k,
                       const cf_sensor_value *vals, size_t n, cf_sensor_report_fn fn, void *ud)
@@ -87,8 +108,17 @@ static int crit_match(cf_sensor *s, const scontent *c, const sinst *in, const sc
 	case CF_CRIT_PREFIX:
 		return len >= k->len && bytes_eq(str, k->str, k->len, k->nocase);
 	case CF_CRIT_REGEX: {
-		int rc =
-		    pcre2_match(k->re, (PCRE2_SPTR)str, len, 0, 0, k->md, s->tmpls[c->tmpl].mctx);
+		/* PCRE2 checks that the subject is UTF-8 on every call; an ASCII
+		 * value (checked once per event) is, so it need not. */
+		pcre2_match_context *mctx = s->tmpls[c->tmpl].mctx;
+		int rc;
+		if (value_ascii(s, k->field, str, len))
+			rc = k->jit ? pcre2_jit_match(k->re, (PCRE2_SPTR)str, len, 0,
+			                              PCRE2_NO_UTF_CHECK, k->md, mctx)
+			            : pcre2_match(k->re, (PCRE2_SPTR)str, len, 0,
+			                          PCRE2_NO_UTF_CHECK, k->md, mctx);
+		else
+			rc = pcre2_match(k->re, (PCRE2_SPTR)str, len, 0, 0, k->md, mctx);
 		if (rc >= 0)
 			return 1;
 		if (rc == PCRE2_ERROR_NOMATCH)
@@ -124,12 +154,14 @@ static int inst_eval(cf_sensor *s, const scontent *c, const sinst *in, const cf_
 long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_t nvalues,
                     cf_sensor_report_fn fn, void *ud)
 {
-	if (!s || tmpl < 0 || (size_t)tmpl >= s->ntmpl || (!values && nvalues))
+	if (!s || tmpl < 0 || (size_t)tmpl >= s->ntmpl || (!values && nvalues) || s->in_eval)
 		return -1;
+	s->in_eval = 1;
 	/* Never look past what the caller passed nor past what this build supplies. */
 	size_t n = nvalues < s->tmpls[tmpl].supplied ? nvalues : s->tmpls[tmpl].supplied;
 	long matches = 0;
 	s->stats.events++;
+	memset(s->ascii, 0, n < sizeof s->ascii ? n : sizeof s->ascii);
 	for (size_t ci = 0; ci < s->nactive; ci++) {
 		const scontent *c = s->active[ci];
 		if (c->tmpl != tmpl)
@@ -151,6 +183,7 @@ long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_
 			}
 		}
 	}
+	s->in_eval = 0;
 	return matches;
 }
 

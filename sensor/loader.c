@@ -297,7 +297,7 @@ static int compile_regex(ld *l, const stmpl *t, scrit *c, const cf_criterion *cr
 		return 1;
 	}
 	/* JIT where the platform has it; the interpreter otherwise. */
-	(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+	c->jit = pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE) == 0;
 	c->md = pcre2_match_data_create_from_pattern(c->re, NULL);
 	return c->md ? 0 : -1;
 }

@@ -23,6 +23,7 @@ typedef struct scrit {
 	uint8_t kind;   /* enum cf_crit_kind, never CF_CRIT_ANY */
 	uint8_t type;   /* the field's type: a value of another type is absent */
 	uint8_t nocase;
+	uint8_t jit;  /* regex: JIT-compiled */
 	uint32_t len; /* equals, prefix: length of str; regex: of its required literal */
 	uint64_t lo, hi;
 	const char *str;      /* equals, prefix: the operand; regex: its required literal
@@ -94,6 +95,11 @@ struct cf_sensor {
 	size_t nactive, cap;
 	pcre2_jit_stack *jit;
 	cf_sensor_stats stats;
+	/* Per field of the event being evaluated: 0 not looked at yet, 1 its
+	 * string value is pure ASCII (valid UTF-8: PCRE2 need not check it
+	 * again), 2 it is not. Reset by every cf_sensor_eval(). */
+	uint8_t ascii[256];
+	int in_eval; /* inside cf_sensor_eval(): a callback may not evaluate again */
 };
 
 void cf_sensor_content_free(scontent *c);
