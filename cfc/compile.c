@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim */
+#endif
 
 #include "cfc/cf_compile.h"
 #include "cfc/cf_util.h"
@@ -855,6 +858,12 @@ static cf_status build(compiler *cc)
 	free(cc->insts);
 	cc->insts = NULL;
 	cc->ninsts = cc->insts_cap = 0;
+#ifdef __GLIBC__
+	/* glibc keeps freed memory in the middle of its heap; hand the pages
+	 * of what was just freed back to the system before the output buffer
+	 * is allocated, so that the peak is the builder plus the output. */
+	malloc_trim(0);
+#endif
 	cf_compile_result *r = cc->res;
 	if (st == CF_OK)
 		st = cf_builder_finish(b, &r->bytes, &r->len);
