@@ -21,8 +21,6 @@
 
 /* hdr_off for a finding about the file as a whole (a --sensor option). */
 #define NO_OFFSET UINT64_MAX
-/* Above this many instances the pairwise duplicate/shadow pass is skipped. */
-#define PAIR_CAP 5000u
 /* Regexes are quoted in messages up to this many bytes. */
 #define QUOTE_MAX 60u
 
@@ -644,76 +642,579 @@ static int crit_covers(const cf_criterion *a, const cf_criterion *b, uint8_t typ
 	       str_covers(a->str.ptr, a_ci, b->str.ptr, b_ci, a->str.len);
 }
 
-static cf_status check_pairs(lctx *c)
+/*
+ * The pair checks use an index instead of comparing every pair (which took
+ * 5 * 10^9 comparisons at 100,000 instances). Each instance is decoded once
+ * into its non-wildcard criteria; then, in file order:
+ *
+ *   duplicates: instances are kept in a multimap keyed by a hash of their
+ *     criteria as crit_same() compares them; j is a duplicate of the first
+ *     earlier instance under its own hash whose criteria are the same.
+ *   shadows: an earlier instance i can cover j only if it has j's action and
+ *     constrains a subset of j's fields (a wildcard covers anything, a
+ *     constrained criterion covers no wildcard). i is filed under its group
+ *     (action, set of constrained fields) and under the first of its
+ *     criteria that a covered criterion must share a key with: an equals
+ *     (the value, ASCII-folded), a prefix (its bytes, folded), a regex (itself)
+ *     or a uint/bool equals (the value); an instance with only ranges is filed
+ *     under its group alone. For j, every group whose field set is a subset
+ *     of j's is probed with the keys j's criteria give (a prefix key for every
+ *     prefix length present on that field), and the earliest candidate that
+ *     covers j is reported.
+ *
+ * Hashes only choose candidates; every finding is confirmed by comparing the
+ * criteria, so the findings are those of comparing every pair. A file built
+ * to defeat the keys (thousands of range-only instances with one action and
+ * field set) is bounded by a budget of comparisons, past which the rest of
+ * the pairs are skipped with a note.
+ */
+
+/* Comparisons allowed: PAIR_BUDGET_PER_INSTANCE per instance plus PAIR_BUDGET_BASE. */
+#define PAIR_BUDGET_PER_INSTANCE 100u
+#define PAIR_BUDGET_BASE 1000000u
+/* Up to this many constrained fields, j's groups are found by enumerating the
+ * subsets of its fields; above it, by scanning every group. */
+#define PAIR_SUBSET_MAX 10u
+
+typedef struct pcrit {
+	cf_criterion c;
+	unsigned field;
+	uint8_t type;
+} pcrit;
+
+typedef struct pinst {
+	size_t first; /* its non-wildcard criteria: pc[first .. first+count), by field */
+	unsigned count;
+	uint8_t action;
+	uint64_t group; /* hash of (action, constrained fields) */
+} pinst;
+
+/* A multimap from 64-bit keys to instances, each key's instances in the
+ * order they were added. An instance is under at most one key. */
+typedef struct pmap {
+	uint64_t *key;
+	uint32_t *head, *tail; /* per slot; head UINT32_MAX: empty */
+	uint32_t *next;        /* per instance */
+	size_t mask;
+} pmap;
+
+typedef struct pairs {
+	lctx *c;
+	uint32_t n;
+	pinst *in;
+	pcrit *pc;
+	pmap dup, shadow;
+	pmap pfx;            /* (group, field) pairs some instance is filed under by a prefix */
+	uint64_t *groups;    /* open addressing set of group hashes, 0 = empty */
+	uint32_t *group_rep; /* per slot: an instance of the group */
+	size_t gmask;
+	uint32_t *glist; /* the group slots in use, for the scan */
+	size_t nglist;
+	uint32_t *plens[CF_MAX_FIELDS]; /* prefix lengths on each field, ascending */
+	size_t nplens[CF_MAX_FIELDS];
+	/* The instance being checked: per criterion k, the hash its keys use
+	 * (jh[k]) and, for a string, its folded prefix hashes at the field's
+	 * prefix lengths (jph + jph_off[k]). */
+	uint64_t jh[CF_MAX_FIELDS];
+	size_t jph_off[CF_MAX_FIELDS];
+	uint64_t *jph;
+	uint64_t budget;
+	int stopped;
+} pairs;
+
+#define PNONE UINT32_MAX
+
+static uint64_t pmix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 31);
+}
+
+static uint64_t field_salt(unsigned f)
+{
+	return pmix(0x51ED270B27C3A6F5ull, (uint64_t)f + 1);
+}
+
+static uint64_t bytes_hash(const char *p, size_t n, int folded)
+{
+	uint64_t h = 0xCBF29CE484222325ull;
+	for (size_t k = 0; k < n; k++) {
+		h ^= folded ? (unsigned char)fold((unsigned char)p[k]) : (unsigned char)p[k];
+		h *= 0x100000001B3ull;
+	}
+	return pmix(h, n);
+}
+
+static int pmap_init(pmap *m, uint32_t n)
+{
+	size_t size = 16;
+	while (size < 2 * (size_t)n)
+		size *= 2;
+	m->mask = size - 1;
+	m->key = malloc(size * sizeof *m->key);
+	m->head = malloc(size * sizeof *m->head);
+	m->tail = malloc(size * sizeof *m->tail);
+	m->next = malloc((n ? n : 1) * sizeof *m->next);
+	if (!m->key || !m->head || !m->tail || !m->next)
+		return -1;
+	for (size_t k = 0; k < size; k++)
+		m->head[k] = PNONE;
+	return 0;
+}
+
+static void pmap_free(pmap *m)
+{
+	free(m->key);
+	free(m->head);
+	free(m->tail);
+	free(m->next);
+}
+
+/* The first instance under key, or PNONE. */
+static uint32_t pmap_first(const pmap *m, uint64_t key)
+{
+	for (size_t k = key & m->mask;; k = (k + 1) & m->mask) {
+		if (m->head[k] == PNONE)
+			return PNONE;
+		if (m->key[k] == key)
+			return m->head[k];
+	}
+}
+
+static void pmap_add(pmap *m, uint64_t key, uint32_t inst)
+{
+	size_t k = key & m->mask;
+	while (m->head[k] != PNONE && m->key[k] != key)
+		k = (k + 1) & m->mask;
+	m->next[inst] = PNONE;
+	if (m->head[k] == PNONE) {
+		m->key[k] = key;
+		m->head[k] = m->tail[k] = inst;
+	} else {
+		m->next[m->tail[k]] = inst;
+		m->tail[k] = inst;
+	}
+}
+
+static uint64_t dup_key(const pairs *p, const pinst *in)
+{
+	uint64_t h = 0x2545F4914F6CDD1Dull;
+	for (unsigned k = 0; k < in->count; k++) {
+		const pcrit *q = &p->pc[in->first + k];
+		h = pmix(h, ((uint64_t)q->field << 8) | q->c.kind);
+		if (q->type == CF_TYPE_STRING) {
+			h = pmix(h, q->c.flags);
+			h = pmix(h, bytes_hash(q->c.str.ptr, q->c.str.len, 0));
+		} else {
+			h = pmix(h, q->c.lo);
+			if (q->c.kind == CF_CRIT_RANGE)
+				h = pmix(h, q->c.hi);
+		}
+	}
+	return h;
+}
+
+static int same_criteria(const pairs *p, const pinst *a, const pinst *b)
+{
+	if (a->count != b->count)
+		return 0;
+	for (unsigned k = 0; k < a->count; k++) {
+		const pcrit *x = &p->pc[a->first + k], *y = &p->pc[b->first + k];
+		if (x->field != y->field || !crit_same(&x->c, &y->c, x->type))
+			return 0;
+	}
+	return 1;
+}
+
+/* i's criteria cover j's: every constrained field of i is constrained in j
+ * and covers it (the fields i leaves as wildcards cover anything). */
+static int covers(const pairs *p, const pinst *a, const pinst *b)
+{
+	if (a->action != b->action)
+		return 0;
+	unsigned kb = 0;
+	for (unsigned ka = 0; ka < a->count; ka++) {
+		const pcrit *x = &p->pc[a->first + ka];
+		while (kb < b->count && p->pc[b->first + kb].field < x->field)
+			kb++;
+		if (kb == b->count || p->pc[b->first + kb].field != x->field)
+			return 0;
+		if (!crit_covers(&x->c, &p->pc[b->first + kb].c, x->type))
+			return 0;
+	}
+	return 1;
+}
+
+/* Shadow keys: a tag, the group, the field and the operand's hash. */
+enum { SK_NONE = 1, SK_EQUALS, SK_PREFIX, SK_REGEX, SK_VALUE };
+
+static uint64_t skey(uint64_t group, unsigned tag, unsigned field, uint64_t h)
+{
+	return pmix(pmix(group, ((uint64_t)field << 8) | tag), h);
+}
+
+/* The key instance in is filed under (as a possible cover of later ones);
+ * *pfield gets the field of a prefix key, else -1. */
+static uint64_t cover_key(const pairs *p, const pinst *in, int *pfield)
+{
+	*pfield = -1;
+	for (unsigned k = 0; k < in->count; k++) {
+		const pcrit *q = &p->pc[in->first + k];
+		const cf_criterion *a = &q->c;
+		if (q->type == CF_TYPE_STRING) {
+			if (a->kind == CF_CRIT_EQUALS)
+				return skey(in->group, SK_EQUALS, q->field,
+				            bytes_hash(a->str.ptr, a->str.len, 1));
+			if (a->kind == CF_CRIT_PREFIX) {
+				*pfield = (int)q->field;
+				return skey(in->group, SK_PREFIX, q->field,
+				            bytes_hash(a->str.ptr, a->str.len, 1));
+			}
+			if (a->kind == CF_CRIT_REGEX)
+				return skey(in->group, SK_REGEX, q->field,
+				            pmix(bytes_hash(a->str.ptr, a->str.len, 0), a->flags));
+		} else if (a->kind == CF_CRIT_EQUALS) {
+			return skey(in->group, SK_VALUE, q->field, a->lo);
+		}
+	}
+	return skey(in->group, SK_NONE, 0, 0);
+}
+
+/* Candidates under key: the earliest that covers j lowers *best. */
+static void probe_cover(pairs *p, uint64_t key, uint32_t j, uint32_t *best)
+{
+	for (uint32_t i = pmap_first(&p->shadow, key); i != PNONE && i < *best;
+	     i = p->shadow.next[i]) {
+		if (p->budget == 0) {
+			p->stopped = 1;
+			return;
+		}
+		p->budget--;
+		if (covers(p, &p->in[i], &p->in[j])) {
+			*best = i;
+			return;
+		}
+	}
+}
+
+/* Every key j's criteria give in group g: sub[0..nsub) are the indexes (in
+ * j's criteria) of the group's fields. */
+static void probe_group(pairs *p, uint64_t g, uint32_t j, const unsigned *sub, unsigned nsub,
+                        uint32_t *best)
+{
+	const pinst *in = &p->in[j];
+	probe_cover(p, skey(g, SK_NONE, 0, 0), j, best);
+	for (unsigned m = 0; m < nsub && !p->stopped; m++) {
+		unsigned k = sub[m];
+		const pcrit *q = &p->pc[in->first + k];
+		const cf_criterion *b = &q->c;
+		if (q->type == CF_TYPE_STRING) {
+			if (b->kind == CF_CRIT_REGEX) {
+				probe_cover(p, skey(g, SK_REGEX, q->field, p->jh[k]), j, best);
+				continue;
+			}
+			if (b->kind == CF_CRIT_EQUALS)
+				probe_cover(p, skey(g, SK_EQUALS, q->field, p->jh[k]), j, best);
+			/* prefixes of every length present on the field, when some
+			 * instance of the group is filed under a prefix there */
+			if (pmap_first(&p->pfx, skey(g, SK_PREFIX, q->field, 0)) == PNONE)
+				continue;
+			const uint32_t *pl = p->plens[q->field];
+			const uint64_t *ph = p->jph + p->jph_off[k];
+			for (size_t l = 0; l < p->nplens[q->field] && pl[l] <= b->str.len; l++)
+				probe_cover(p, skey(g, SK_PREFIX, q->field, ph[l]), j, best);
+		} else if (b->kind == CF_CRIT_EQUALS ||
+		           (b->kind == CF_CRIT_RANGE && b->lo == b->hi)) {
+			probe_cover(p, skey(g, SK_VALUE, q->field, b->lo), j, best);
+		}
+	}
+}
+
+/* The hashes j's keys use (p->jh, p->jph), each computed once. */
+static void key_hashes(pairs *p, uint32_t j)
+{
+	const pinst *in = &p->in[j];
+	size_t off = 0;
+	for (unsigned k = 0; k < in->count; k++) {
+		const pcrit *q = &p->pc[in->first + k];
+		const cf_criterion *b = &q->c;
+		p->jh[k] = 0;
+		p->jph_off[k] = off;
+		if (q->type != CF_TYPE_STRING)
+			continue;
+		if (b->kind == CF_CRIT_REGEX) {
+			p->jh[k] = pmix(bytes_hash(b->str.ptr, b->str.len, 0), b->flags);
+			continue;
+		}
+		p->jh[k] = bytes_hash(b->str.ptr, b->str.len, 1);
+		/* folded prefix hashes, as bytes_hash() of the first L bytes */
+		const uint32_t *pl = p->plens[q->field];
+		size_t np = p->nplens[q->field], l = 0;
+		uint64_t h = 0xCBF29CE484222325ull;
+		for (size_t n = 0; n <= b->str.len && l < np; n++) {
+			while (l < np && pl[l] == n)
+				p->jph[off + l++] = pmix(h, n);
+			if (n < b->str.len) {
+				h ^= (unsigned char)fold((unsigned char)b->str.ptr[n]);
+				h *= 0x100000001B3ull;
+			}
+		}
+		off += np;
+	}
+}
+
+static uint64_t group_hash(uint8_t action, const pcrit *pc, unsigned n)
+{
+	uint64_t g = pmix(0x9FB21C651E98DF25ull, action);
+	for (unsigned k = 0; k < n; k++)
+		g ^= field_salt(pc[k].field);
+	return g ? g : 1;
+}
+
+static int group_known(const pairs *p, uint64_t g, uint32_t *rep)
+{
+	for (size_t k = g & p->gmask;; k = (k + 1) & p->gmask) {
+		if (!p->groups[k])
+			return 0;
+		if (p->groups[k] == g) {
+			if (rep)
+				*rep = p->group_rep[k];
+			return 1;
+		}
+	}
+}
+
+static void group_add(pairs *p, uint64_t g, uint32_t inst)
+{
+	size_t k = g & p->gmask;
+	while (p->groups[k] && p->groups[k] != g)
+		k = (k + 1) & p->gmask;
+	if (!p->groups[k]) {
+		p->groups[k] = g;
+		p->group_rep[k] = inst;
+		p->glist[p->nglist++] = (uint32_t)k;
+	}
+}
+
+/* The earliest instance before j that covers it, or PNONE. */
+static uint32_t find_cover(pairs *p, uint32_t j)
+{
+	const pinst *b = &p->in[j];
+	unsigned sub[CF_MAX_FIELDS];
+	uint32_t best = PNONE;
+	key_hashes(p, j);
+	if (b->count <= PAIR_SUBSET_MAX) {
+		/* every subset of j's constrained fields that is a known group */
+		for (uint32_t mask = 0; mask < (1u << b->count) && !p->stopped; mask++) {
+			unsigned nsub = 0;
+			uint64_t g = pmix(0x9FB21C651E98DF25ull, b->action);
+			for (unsigned k = 0; k < b->count; k++)
+				if (mask & (1u << k)) {
+					sub[nsub++] = k;
+					g ^= field_salt(p->pc[b->first + k].field);
+				}
+			g = g ? g : 1;
+			if (group_known(p, g, NULL))
+				probe_group(p, g, j, sub, nsub, &best);
+		}
+		return best;
+	}
+	/* many fields: scan the groups, keep those whose fields j constrains */
+	for (size_t m = 0; m < p->nglist && !p->stopped; m++) {
+		uint64_t g = p->groups[p->glist[m]];
+		const pinst *r = &p->in[p->group_rep[p->glist[m]]];
+		if (r->action != b->action || r->count > b->count)
+			continue;
+		unsigned nsub = 0, kb = 0;
+		for (unsigned ka = 0; ka < r->count; ka++) {
+			unsigned f = p->pc[r->first + ka].field;
+			while (kb < b->count && p->pc[b->first + kb].field < f)
+				kb++;
+			if (kb == b->count || p->pc[b->first + kb].field != f)
+				break;
+			sub[nsub++] = kb;
+		}
+		if (nsub == r->count)
+			probe_group(p, g, j, sub, nsub, &best);
+	}
+	return best;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void pairs_free(pairs *p)
+{
+	free(p->in);
+	free(p->pc);
+	pmap_free(&p->dup);
+	pmap_free(&p->shadow);
+	pmap_free(&p->pfx);
+	free(p->groups);
+	free(p->group_rep);
+	free(p->glist);
+	for (unsigned f = 0; f < CF_MAX_FIELDS; f++)
+		free(p->plens[f]);
+	free(p->jph);
+}
+
+/* Decode the instances and size the maps. 0, or -1 out of memory. */
+static int pairs_init(pairs *p, lctx *c)
 {
 	const cf_view *v = c->v;
 	uint32_t n = v->hdr.instance_count;
 	unsigned fc = v->hdr.field_count;
+	uint8_t types[CF_MAX_FIELDS];
+	size_t npc = 0, plen_count[CF_MAX_FIELDS] = {0};
+	p->c = c;
+	p->n = n;
+	for (unsigned f = 0; f < fc; f++)
+		cf_view_field(v, f, NULL, &types[f]);
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned f = 0; f < fc; f++) {
+			cf_criterion a;
+			cf_view_criterion(v, i, f, &a);
+			if (a.kind == CF_CRIT_ANY)
+				continue;
+			npc++;
+			if (types[f] == CF_TYPE_STRING && a.kind == CF_CRIT_PREFIX)
+				plen_count[f]++;
+		}
+	p->in = malloc(n * sizeof *p->in);
+	p->pc = malloc((npc ? npc : 1) * sizeof *p->pc);
+	size_t gsize = 16;
+	while (gsize < 2 * (size_t)n)
+		gsize *= 2;
+	p->gmask = gsize - 1;
+	p->groups = calloc(gsize, sizeof *p->groups);
+	p->group_rep = malloc(gsize * sizeof *p->group_rep);
+	p->glist = malloc(n * sizeof *p->glist);
+	if (!p->in || !p->pc || !p->groups || !p->group_rep || !p->glist || pmap_init(&p->dup, n) ||
+	    pmap_init(&p->shadow, n) || pmap_init(&p->pfx, n))
+		return -1;
+	for (unsigned f = 0; f < fc; f++)
+		if (plen_count[f] && !(p->plens[f] = malloc(plen_count[f] * sizeof **p->plens)))
+			return -1;
+	size_t k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		cf_instance ci;
+		cf_view_instance(v, i, &ci);
+		pinst *in = &p->in[i];
+		in->first = k;
+		in->action = ci.action;
+		for (unsigned f = 0; f < fc; f++) {
+			cf_criterion a;
+			cf_view_criterion(v, i, f, &a);
+			if (a.kind == CF_CRIT_ANY)
+				continue;
+			pcrit *q = &p->pc[k];
+			q->c = a;
+			q->field = f;
+			q->type = types[f];
+			if (q->type == CF_TYPE_STRING && q->c.kind == CF_CRIT_PREFIX)
+				p->plens[f][p->nplens[f]++] = (uint32_t)q->c.str.len;
+			k++;
+		}
+		in->count = (unsigned)(k - in->first);
+		in->group = group_hash(in->action, &p->pc[in->first], in->count);
+	}
+	for (unsigned f = 0; f < fc; f++) {
+		/* ascending, without repeats */
+		size_t m = 0;
+		if (p->nplens[f])
+			qsort(p->plens[f], p->nplens[f], sizeof **p->plens, cmp_u32);
+		for (size_t q = 0; q < p->nplens[f]; q++)
+			if (m == 0 || p->plens[f][m - 1] != p->plens[f][q])
+				p->plens[f][m++] = p->plens[f][q];
+		p->nplens[f] = m;
+	}
+	size_t total = 1;
+	for (unsigned f = 0; f < fc; f++)
+		total += p->nplens[f];
+	p->jph = malloc(total * sizeof *p->jph);
+	if (!p->jph)
+		return -1;
+	p->budget = (uint64_t)n * PAIR_BUDGET_PER_INSTANCE + PAIR_BUDGET_BASE;
+	return 0;
+}
+
+static void pair_report(lctx *c, int dup, uint32_t i, uint32_t j)
+{
+	const cf_view *v = c->v;
+	cf_instance ai, bj;
+	cf_view_instance(v, i, &ai);
+	cf_view_instance(v, j, &bj);
+	char na[96], nb[96];
+	const char *act_a = cf_action_name(ai.action), *act_b = cf_action_name(bj.action);
+	if (dup)
+		report(c, CF_WARNING, "duplicate-instance", j, -1, 0, -1, NULL,
+		       "instance %u%s has the same criteria as instance %u%s (actions %s and %s)",
+		       bj.id, name_part(&bj, nb, sizeof nb), ai.id, name_part(&ai, na, sizeof na),
+		       act_b ? act_b : "?", act_a ? act_a : "?");
+	else
+		report(c, CF_WARNING, "shadowed-instance", j, -1, 0, -1, NULL,
+		       "instance %u%s is shadowed by instance %u%s: with the same action (%s) and "
+		       "criteria at least as broad, it matches every event this one does",
+		       bj.id, name_part(&bj, nb, sizeof nb), ai.id, name_part(&ai, na, sizeof na),
+		       act_a ? act_a : "?");
+}
+
+static cf_status check_pairs(lctx *c)
+{
+	const cf_view *v = c->v;
+	uint32_t n = v->hdr.instance_count;
 	int dup_on = wanted(c, "duplicate-instance"), shadow_on = wanted(c, "shadowed-instance");
 	if (n < 2 || (!dup_on && !shadow_on))
 		return CF_OK;
-	if (n > PAIR_CAP) {
-		if (wanted(c, "pairs-skipped"))
-			report(c, CF_NOTE, "pairs-skipped", -1, -1, NO_OFFSET, -1, NULL,
-			       "%u instances: the duplicate and shadow checks compare at most %u",
-			       n, PAIR_CAP);
-		return CF_OK;
-	}
-	uint8_t *types = malloc(fc);
-	if (!types)
-		return CF_ERR_NOMEM;
-	for (unsigned f = 0; f < fc; f++)
-		cf_view_field(v, f, NULL, &types[f]);
-	for (uint32_t j = 1; j < n; j++) {
+	pairs p;
+	memset(&p, 0, sizeof p);
+	cf_status st = CF_ERR_NOMEM;
+	if (pairs_init(&p, c) != 0)
+		goto out;
+	for (uint32_t j = 0; j < n && !p.stopped; j++) {
+		pinst *b = &p.in[j];
+		uint64_t dk = dup_key(&p, b);
 		int done = 0;
-		for (int pass = 0; pass < 2 && !done; pass++) {
-			if ((pass == 0 && !dup_on) || (pass == 1 && !shadow_on))
-				continue;
-			cf_instance bj;
-			cf_view_instance(v, j, &bj);
-			for (uint32_t i = 0; i < j && !done; i++) {
-				cf_instance ai;
-				cf_view_instance(v, i, &ai);
-				if (pass == 1 && ai.action != bj.action)
-					continue;
-				unsigned f = 0;
-				for (; f < fc; f++) {
-					cf_criterion a, b;
-					cf_view_criterion(v, i, f, &a);
-					cf_view_criterion(v, j, f, &b);
-					if (pass == 0 ? !crit_same(&a, &b, types[f])
-					              : !crit_covers(&a, &b, types[f]))
-						break;
+		if (dup_on) {
+			for (uint32_t i = pmap_first(&p.dup, dk); i != PNONE; i = p.dup.next[i])
+				if (same_criteria(&p, &p.in[i], b)) {
+					pair_report(c, 1, i, j);
+					done = 1;
+					break;
 				}
-				if (f < fc)
-					continue;
-				char na[96], nb[96];
-				const char *act_a = cf_action_name(ai.action),
-				           *act_b = cf_action_name(bj.action);
-				if (pass == 0)
-					report(
-					    c, CF_WARNING, "duplicate-instance", j, -1, 0, -1, NULL,
-					    "instance %u%s has the same criteria as instance %u%s "
-					    "(actions %s and %s)",
-					    bj.id, name_part(&bj, nb, sizeof nb), ai.id,
-					    name_part(&ai, na, sizeof na), act_b ? act_b : "?",
-					    act_a ? act_a : "?");
-				else
-					report(c, CF_WARNING, "shadowed-instance", j, -1, 0, -1,
-					       NULL,
-					       "instance %u%s is shadowed by instance %u%s: with "
-					       "the same "
-					       "action (%s) and criteria at least as broad, it "
-					       "matches "
-					       "every event this one does",
-					       bj.id, name_part(&bj, nb, sizeof nb), ai.id,
-					       name_part(&ai, na, sizeof na), act_a ? act_a : "?");
-				done = 1;
-			}
 		}
+		if (!done && shadow_on && j > 0) {
+			uint32_t i = find_cover(&p, j);
+			if (p.stopped)
+				break;
+			if (i != PNONE)
+				pair_report(c, 0, i, j);
+		}
+		pmap_add(&p.dup, dk, j);
+		int pf;
+		pmap_add(&p.shadow, cover_key(&p, b, &pf), j);
+		if (pf >= 0) {
+			uint64_t pk = skey(b->group, SK_PREFIX, (unsigned)pf, 0);
+			if (pmap_first(&p.pfx, pk) == PNONE)
+				pmap_add(&p.pfx, pk, j);
+		}
+		group_add(&p, b->group, j);
 	}
-	free(types);
-	return CF_OK;
+	if (p.stopped && wanted(c, "pairs-skipped"))
+		report(c, CF_NOTE, "pairs-skipped", -1, -1, NO_OFFSET, -1, NULL,
+		       "%u instances: the shadow check stopped after %llu comparisons; later "
+		       "instances were not checked for duplicates or shadows",
+		       n,
+		       (unsigned long long)(n * (uint64_t)PAIR_BUDGET_PER_INSTANCE +
+		                            PAIR_BUDGET_BASE));
+	st = CF_OK;
+out:
+	pairs_free(&p);
+	return st;
 }
 
 /* ---- Entry point ------------------------------------------------------------ */

@@ -777,7 +777,7 @@ static void test_regex_shadowing_needs_identical_pattern(void **state)
 	free(buf);
 }
 
-static void test_pairs_skipped_above_cap(void **state)
+static void test_pairs_at_scale(void **state)
 {
 	(void)state;
 	size_t len;
@@ -787,17 +787,233 @@ static void test_pairs_skipped_above_cap(void **state)
 	fx_init(&x, "ipc-named-pipe", 7, 3, "7.16.0", 0);
 	fx_begin(&x);
 	crit_none(c);
-	for (uint32_t i = 1; i <= 5001; i++) {
+	for (uint32_t i = 1; i <= 20000; i++) {
 		c[1] = uint_c(CF_CRIT_EQUALS, 7, 0); /* every one a duplicate of the first */
 		fx_inst(&x, i, NULL, CF_ACTION_DETECT, c);
 	}
 	uint8_t *buf = fx_finish(&x, &len);
 	cf_diag_list *d = lint(buf, len, NULL, &st);
 	assert_int_equal(st, CF_OK);
-	assert_int_equal(count(d, "pairs-skipped"), 1);
-	assert_int_equal(count(d, "duplicate-instance"), 0);
+	assert_int_equal(count(d, "pairs-skipped"), 0);
+	assert_int_equal(count(d, "duplicate-instance"), 19999);
 	cf_diags_free(d);
 	free(buf);
+}
+
+/* Range-only instances with one action and field set have no key: the
+ * comparisons budget ends the pair checks with a note. */
+static void test_pairs_budget(void **state)
+{
+	(void)state;
+	size_t len;
+	cf_status st;
+	fx x;
+	cf_build_criterion c[NF];
+	fx_init(&x, "ipc-named-pipe", 7, 3, "7.16.0", 0);
+	fx_begin(&x);
+	crit_none(c);
+	for (uint32_t i = 1; i <= 3000; i++) {
+		c[1] = uint_c(CF_CRIT_RANGE, 2 * (uint64_t)i, 2 * (uint64_t)i + 1);
+		fx_inst(&x, i, NULL, CF_ACTION_DETECT, c);
+	}
+	uint8_t *buf = fx_finish(&x, &len);
+	cf_diag_list *d = lint(buf, len, NULL, &st);
+	assert_int_equal(st, CF_OK);
+	assert_int_equal(count(d, "pairs-skipped"), 1);
+	assert_int_equal(count(d, "shadowed-instance"), 0);
+	cf_diags_free(d);
+	free(buf);
+}
+
+/* ---- Pairs against comparing every pair ------------------------------------ */
+
+typedef struct gcrit {
+	uint8_t kind, nocase;
+	char s[16];
+	uint64_t lo, hi;
+} gcrit;
+
+typedef struct ginst {
+	uint8_t action;
+	gcrit f[4]; /* fields 0 (string), 1 (uint), 2 (bool), 3 (string) */
+} ginst;
+
+static uint32_t prnd(uint64_t *st)
+{
+	*st = *st * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*st >> 33);
+}
+
+static unsigned char lc(unsigned char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
+}
+
+static int has_letter(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lc((unsigned char)s[i]) >= 'a' && lc((unsigned char)s[i]) <= 'z')
+			return 1;
+	return 0;
+}
+
+/* docs/lint-codes.md, shadowed-instance: a's criterion covers b's. */
+static int ref_covers(const gcrit *a, const gcrit *b, uint8_t type)
+{
+	if (a->kind == CF_CRIT_ANY)
+		return 1;
+	if (b->kind == CF_CRIT_ANY)
+		return 0;
+	if (type == CF_TYPE_UINT) {
+		uint64_t ahi = a->kind == CF_CRIT_RANGE ? a->hi : a->lo;
+		uint64_t bhi = b->kind == CF_CRIT_RANGE ? b->hi : b->lo;
+		return a->lo <= b->lo && bhi <= ahi;
+	}
+	if (type == CF_TYPE_BOOL)
+		return a->kind == b->kind && a->lo == b->lo;
+	size_t la = strlen(a->s), lb = strlen(b->s);
+	if (a->kind == CF_CRIT_REGEX || b->kind == CF_CRIT_REGEX)
+		return a->kind == b->kind && a->nocase == b->nocase && strcmp(a->s, b->s) == 0;
+	if (a->kind == CF_CRIT_EQUALS && (b->kind != CF_CRIT_EQUALS || la != lb))
+		return 0;
+	if (lb < la)
+		return 0;
+	if (a->nocase) {
+		for (size_t k = 0; k < la; k++)
+			if (lc((unsigned char)a->s[k]) != lc((unsigned char)b->s[k]))
+				return 0;
+		return 1;
+	}
+	return !(b->nocase && has_letter(b->s, la)) && memcmp(a->s, b->s, la) == 0;
+}
+
+static int ref_same(const gcrit *a, const gcrit *b, uint8_t type)
+{
+	if (a->kind != b->kind)
+		return 0;
+	if (a->kind == CF_CRIT_ANY)
+		return 1;
+	if (type == CF_TYPE_STRING)
+		return a->nocase == b->nocase && strcmp(a->s, b->s) == 0;
+	if (a->kind == CF_CRIT_RANGE)
+		return a->lo == b->lo && a->hi == b->hi;
+	return a->lo == b->lo;
+}
+
+static const unsigned gfield[4] = {0, 1, 2, 3};
+
+static void test_pairs_differential(void **state)
+{
+	(void)state;
+	enum { N = 1500 };
+	static const char *const tok[] = {"a", "A", "b", "ab", "\\"};
+	static const char *const res[] = {"a+", "^b", "ab$"};
+	ginst *g = calloc(N, sizeof *g);
+	assert_non_null(g);
+	uint64_t st = 9;
+	for (uint32_t i = 0; i < N; i++) {
+		g[i].action = prnd(&st) % 2 ? CF_ACTION_DETECT : CF_ACTION_LOG;
+		for (unsigned k = 0; k < 4; k++) {
+			gcrit *q = &g[i].f[k];
+			if (prnd(&st) % 3 == 0)
+				continue; /* wildcard */
+			uint8_t type = field_type(gfield[k]);
+			if (type == CF_TYPE_UINT) {
+				q->kind = prnd(&st) % 2 ? CF_CRIT_EQUALS : CF_CRIT_RANGE;
+				q->lo = prnd(&st) % 4;
+				q->hi = q->kind == CF_CRIT_RANGE ? q->lo + prnd(&st) % 3 : 0;
+			} else if (type == CF_TYPE_BOOL) {
+				q->kind = CF_CRIT_EQUALS;
+				q->lo = prnd(&st) % 2;
+			} else {
+				unsigned r = prnd(&st) % 5;
+				q->kind = r < 2   ? CF_CRIT_EQUALS
+				          : r < 4 ? CF_CRIT_PREFIX
+				                  : CF_CRIT_REGEX;
+				q->nocase = (uint8_t)(prnd(&st) % 2);
+				if (q->kind == CF_CRIT_REGEX) {
+					snprintf(q->s, sizeof q->s, "%s", res[prnd(&st) % 3]);
+				} else {
+					unsigned nt = 1 + prnd(&st) % 3;
+					for (unsigned t = 0; t < nt; t++)
+						strcat(q->s, tok[prnd(&st) % 5]);
+				}
+			}
+		}
+	}
+	size_t len;
+	cf_status s;
+	fx x;
+	cf_build_criterion c[NF];
+	fx_init(&x, "ipc-named-pipe", 7, 3, "7.16.0", 0);
+	fx_begin(&x);
+	for (uint32_t i = 0; i < N; i++) {
+		crit_none(c);
+		for (unsigned k = 0; k < 4; k++) {
+			const gcrit *q = &g[i].f[k];
+			if (q->kind == CF_CRIT_ANY)
+				continue;
+			if (field_type(gfield[k]) == CF_TYPE_STRING)
+				c[gfield[k]] = str_c(q->kind, q->s, q->nocase, 0);
+			else
+				c[gfield[k]] = uint_c(q->kind, q->lo, q->hi);
+		}
+		fx_inst(&x, i + 1, NULL, g[i].action, c);
+	}
+	uint8_t *buf = fx_finish(&x, &len);
+	cf_diag_list *d = lint(buf, len, NULL, &s);
+	assert_int_equal(s, CF_OK);
+	/* The reference: every pair, in file order. */
+	size_t want_dup = 0, want_shadow = 0, di = 0;
+	for (uint32_t j = 1; j < N; j++) {
+		int kind = 0; /* 1 duplicate, 2 shadowed */
+		uint32_t by = 0;
+		for (uint32_t i = 0; i < j && !kind; i++) {
+			unsigned k = 0;
+			while (k < 4 && ref_same(&g[i].f[k], &g[j].f[k], field_type(gfield[k])))
+				k++;
+			if (k == 4)
+				kind = 1, by = i;
+		}
+		for (uint32_t i = 0; i < j && !kind; i++) {
+			if (g[i].action != g[j].action)
+				continue;
+			unsigned k = 0;
+			while (k < 4 && ref_covers(&g[i].f[k], &g[j].f[k], field_type(gfield[k])))
+				k++;
+			if (k == 4)
+				kind = 2, by = i;
+		}
+		if (!kind)
+			continue;
+		want_dup += kind == 1;
+		want_shadow += kind == 2;
+		/* the next pair finding must be this one */
+		const cf_diag *f = NULL;
+		while (di < cf_diags_count(d)) {
+			const cf_diag *e = cf_diags_get(d, di++);
+			if (e->code && (strcmp(e->code, "duplicate-instance") == 0 ||
+			                strcmp(e->code, "shadowed-instance") == 0)) {
+				f = e;
+				break;
+			}
+		}
+		assert_non_null(f);
+		assert_string_equal(f->code,
+		                    kind == 1 ? "duplicate-instance" : "shadowed-instance");
+		char want[64];
+		snprintf(want, sizeof want,
+		         kind == 1 ? "as instance %u " : "by instance %u:", by + 1);
+		if (f->instance != j + 1 || !strstr(f->message, want))
+			fail_msg("instance %u: want '%s', got %u: %s", j + 1, want, f->instance,
+			         f->message);
+	}
+	assert_int_equal(count(d, "duplicate-instance"), want_dup);
+	assert_int_equal(count(d, "shadowed-instance"), want_shadow);
+	assert_true(want_dup > 10 && want_shadow > 100);
+	cf_diags_free(d);
+	free(buf);
+	free(g);
 }
 
 /* ---- Codes and reports -------------------------------------------------- */
@@ -892,7 +1108,9 @@ int main(void)
 	    cmocka_unit_test(test_has_letters),
 	    cmocka_unit_test(test_instance_warnings),
 	    cmocka_unit_test(test_regex_shadowing_needs_identical_pattern),
-	    cmocka_unit_test(test_pairs_skipped_above_cap),
+	    cmocka_unit_test(test_pairs_at_scale),
+	    cmocka_unit_test(test_pairs_budget),
+	    cmocka_unit_test(test_pairs_differential),
 	    cmocka_unit_test(test_codes_table),
 	    cmocka_unit_test(test_reports),
 	};
