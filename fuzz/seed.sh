@@ -42,7 +42,7 @@ keys)
 	# a trusted comment alone (cf_sig_binding_parse)
 	[ -f "$dir/c291-fixed.cf.minisig" ] && sed -n 's/^trusted comment: //p' "$dir/c291-fixed.cf.minisig" | tr -d '\n' >"$dir/binding.txt"
 	;;
-bundle | manifest)
+bundle | manifest | bundlesig)
 	for r in samples/rules/c291-fixed.yaml samples/rules/process-lineage.yaml; do
 		n=$(basename "$r" .yaml)
 		"$cfc" compile -t samples/templates -o "$tmp/$n.cf" "$r" 2>/dev/null &&
@@ -52,7 +52,23 @@ bundle | manifest)
 	"$cfc" bundle -s fuzz/keys/fuzz.key -o "$tmp/b.tar.zst" "$tmp"/c291-fixed.cf >/dev/null 2>&1
 	"$cfc" bundle -s fuzz/keys/fuzz.key -o "$tmp/b2.tar.gz" --bundle-version 2 --ring canary:1 --ring all:100 \
 		"$tmp"/*.cf >/dev/null 2>&1
-	if [ "$t" = bundle ]; then
+	if [ "$t" = bundlesig ]; then
+		# each archive as the entry list fuzz_bundlesig.c reads, without
+		# the manifest signature (the target signs the manifest itself)
+		for b in b.tar.zst b2.tar.gz; do
+			case $b in *.zst) zstd -dcq "$tmp/$b" >"$tmp/$b.tar" ;; *) gzip -dc "$tmp/$b" >"$tmp/$b.tar" ;; esac
+			python3 - "$tmp/$b.tar" "$dir/$b.entries" <<'PY' 2>/dev/null
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t, open(sys.argv[2], "wb") as out:
+    for m in t.getmembers():
+        if m.name == "manifest.json.minisig":
+            continue
+        data = t.extractfile(m).read()
+        name = m.name.encode()
+        out.write(bytes([len(name)]) + name + len(data).to_bytes(2, "little") + data)
+PY
+		done
+	elif [ "$t" = bundle ]; then
 		cp "$tmp"/b.tar.zst "$tmp"/b2.tar.gz "$dir"/ 2>/dev/null
 		# the same archives uncompressed
 		zstd -dc "$tmp/b.tar.zst" >"$dir/b.tar" 2>/dev/null
