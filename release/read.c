@@ -84,6 +84,8 @@ static int entry_cmp(const void *a, const void *b)
 static const bentry *entry_find(const bentry *e, size_t n, const char *name)
 {
 	bentry key = {(char *)name, NULL, 0};
+	if (n == 0) /* e is NULL then, and bsearch must not see it */
+		return NULL;
 	return bsearch(&key, e, n, sizeof *e, entry_cmp);
 }
 
@@ -251,7 +253,9 @@ static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **
 		cur->len = (size_t)size;
 		total += size;
 	}
-	qsort(e, n, sizeof *e, entry_cmp);
+	/* An archive with no entries leaves e NULL: qsort must not see it. */
+	if (n > 1)
+		qsort(e, n, sizeof *e, entry_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(e[i - 1].name, e[i].name) == 0) {
 			st = cf_bundle_reject(c->diags, c->path, "bundle-entry-duplicate",
