@@ -8,11 +8,15 @@
  * An argument that names a bundle (.tar.zst, .tar.gz, .tgz) goes to
  * verify_bundle() instead.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfc/cf_util.h"
 #include "cfc/cmd.h"
@@ -64,6 +68,10 @@ static int read_input(const char *path, size_t cap, const char *what, uint8_t **
 	return EXIT_TROUBLE;
 }
 
+/* From this size on, a channel file is read, hashed and verified at once
+ * (cf_sig_verify_channel_fd). */
+#define STREAM_MIN ((off_t)4 << 20)
+
 static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_path, unsigned flags)
 {
 	uint8_t *sig_text = NULL, *buf = NULL;
@@ -71,7 +79,7 @@ static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_pat
 	char *own_sig_path = NULL;
 	cf_sig *sig = NULL;
 	cf_sig_error err;
-	int status;
+	int status, fd = -1;
 
 	if (!sig_path) {
 		size_t n = strlen(path);
@@ -87,15 +95,40 @@ static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_pat
 	status = read_input(sig_path, CF_SIG_FILE_MAX, "signature file", &sig_text, &sig_len);
 	if (status != EXIT_OK)
 		goto out;
-	status = read_input(path, (size_t)CF_MAX_FILE_SIZE, "channel file", &buf, &len);
-	if (status != EXIT_OK)
-		goto out;
+	/* A large regular file is read, hashed and verified at once; others
+	 * are read whole first. */
+	struct stat sb;
+	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < STREAM_MIN ||
+	     (uint64_t)sb.st_size > CF_MAX_FILE_SIZE)) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		status = read_input(path, (size_t)CF_MAX_FILE_SIZE, "channel file", &buf, &len);
+		if (status != EXIT_OK)
+			goto out;
+	}
 	memset(&err, 0, sizeof err);
 	cf_status st = cf_sig_parse((const char *)sig_text, sig_len, &sig, &err);
 	if (st == CF_OK) {
 		cf_view view;
 		cf_sig_binding b;
-		st = cf_sig_verify_channel(pk, sig, buf, len, flags, &view, &b, &err);
+		if (fd >= 0) {
+			int err_no = 0;
+			st = cf_sig_verify_channel_fd(pk, sig, fd, (size_t)CF_MAX_FILE_SIZE, flags,
+			                              &buf, &len, &err_no, &view, &b, &err);
+			if (st == CF_ERR_IO) {
+				if (err_no == ESTALE)
+					cli_error("%s: %s", path, err.message);
+				else
+					cli_io_error("read", path, err_no);
+				status = EXIT_TROUBLE;
+				goto out;
+			}
+		} else {
+			st = cf_sig_verify_channel(pk, sig, buf, len, flags, &view, &b, &err);
+		}
 		if (st == CF_OK) {
 			uint8_t id[CF_KEY_ID_SIZE];
 			char hex[2 * CF_KEY_ID_SIZE + 1];
@@ -117,7 +150,8 @@ static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_pat
 			goto out;
 		}
 	}
-	if (st == CF_ERR_NOMEM || st == CF_ERR_INTERNAL) {
+	if (st == CF_ERR_NOMEM || st == CF_ERR_INTERNAL || st == CF_ERR_INVALID ||
+	    st == CF_ERR_LIMIT) {
 		cli_error("%s: %s", path, err.message);
 		status = EXIT_TROUBLE;
 		goto out;
@@ -129,6 +163,8 @@ static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_pat
 		          err.message);
 	status = EXIT_REJECTED;
 out:
+	if (fd >= 0)
+		close(fd);
 	cf_sig_free(sig);
 	free(sig_text);
 	free(buf);

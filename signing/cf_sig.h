@@ -225,4 +225,22 @@ cf_status cf_sig_verify_channel(const cf_pubkey *pk, const cf_sig *sig, const ui
                                 size_t len, unsigned flags, cf_view *view, cf_sig_binding *binding,
                                 cf_sig_error *err);
 
+/*
+ * cf_sig_verify_channel() of the regular file open on fd (read from its
+ * current offset to its end, at most cap bytes), reading, hashing and
+ * verifying at once: one thread reads the file in chunks and then runs the
+ * format verifier while the calling thread hashes each chunk as it arrives,
+ * so a large file takes about the time of its hash. Findings are reported in
+ * the same order as cf_sig_verify_channel(). On CF_OK and on rejections
+ * (CF_ERR_SIGNATURE, a format status) *buf holds the file's bytes (view
+ * points into them; caller frees with free()) and *len its size.
+ * CF_ERR_INVALID when fd is not a regular file (use cf_sig_verify_channel()),
+ * CF_ERR_LIMIT when it is larger than cap, CF_ERR_IO (err->message says what,
+ * *err_no the errno) when reading fails or the file changes size while it is
+ * read, CF_ERR_NOMEM.
+ */
+cf_status cf_sig_verify_channel_fd(const cf_pubkey *pk, const cf_sig *sig, int fd, size_t cap,
+                                   unsigned flags, uint8_t **buf, size_t *len, int *err_no,
+                                   cf_view *view, cf_sig_binding *binding, cf_sig_error *err);
+
 #endif

@@ -202,6 +202,12 @@ out:
 cf_status cf_sig_verify(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *msg, size_t len,
                         unsigned flags, cf_sig_error *err)
 {
+	return cf_sig_verify_digest(pk, sig, msg, len, NULL, flags, err);
+}
+
+cf_status cf_sig_verify_digest(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *msg,
+                               size_t len, const uint8_t *known, unsigned flags, cf_sig_error *err)
+{
 	uint8_t digest[crypto_generichash_BYTES_MAX];
 	char want[2 * CF_KEY_ID_SIZE + 1], got[2 * CF_KEY_ID_SIZE + 1];
 	uint8_t *gm = NULL;
@@ -229,7 +235,10 @@ cf_status cf_sig_verify(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *m
 	if (legacy) {
 		bad = crypto_sign_verify_detached(sig->sig, msg, len, pk->pk);
 	} else {
-		prehash(msg, len, digest);
+		if (known)
+			memcpy(digest, known, sizeof digest);
+		else
+			prehash(msg, len, digest);
 		bad = crypto_sign_verify_detached(sig->sig, digest, sizeof digest, pk->pk);
 	}
 	if (bad != 0)

@@ -112,4 +112,12 @@ size_t cf_sig_b64_put(char *out, const uint8_t *bin, size_t n);
 /* Nonzero when s (len bytes) has a byte < 0x20 or 0x7f, or is not UTF-8. */
 int cf_sig_text_bad(const char *s, size_t len);
 
+/*
+ * cf_sig_verify() with the BLAKE2b-512 of msg already computed (known, 64
+ * bytes; NULL: hash msg here). A prehashed ("ED") signature is checked
+ * against known; a legacy one against msg itself.
+ */
+cf_status cf_sig_verify_digest(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *msg,
+                               size_t len, const uint8_t *known, unsigned flags, cf_sig_error *err);
+
 #endif

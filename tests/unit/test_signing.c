@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1127,6 +1128,74 @@ static void test_key_file_read(void **state)
 	cf_key_secret_free(NULL);
 }
 
+/* cf_sig_verify_channel_fd: the same findings as on a buffer, read from a
+ * file by a second thread while the caller hashes. */
+static cf_status check_channel_fd(const char *sig_text, const char *path, size_t cap,
+                                  cf_sig_error *e)
+{
+	cf_sig *sig = NULL;
+	cf_status st = parse_sig(sig_text, strlen(sig_text), &sig, e);
+	assert_int_equal(st, CF_OK);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err_no = 0;
+	cf_view v;
+	cf_sig_binding b;
+	st = cf_sig_verify_channel_fd(g_pk, sig, fd, cap, 0, &buf, &len, &err_no, &v, &b, e);
+	if (st == CF_OK) {
+		assert_int_equal(v.hdr.channel, 291);
+		assert_int_equal(b.content_version, 42);
+		assert_ptr_equal(v.hdr.template_name.ptr >= (const char *)buf &&
+		                     v.hdr.template_name.ptr < (const char *)buf + len,
+		                 1);
+	}
+	close(fd);
+	free(buf);
+	cf_sig_free(sig);
+	return st;
+}
+
+static void test_channel_verify_fd(void **state)
+{
+	(void)state;
+	size_t l42 = 0, n;
+	uint8_t *v42 = build_channel(42, &l42);
+	cf_sig_error e;
+	char *s42 = NULL;
+	assert_int_equal(cf_sig_sign_channel(g_sk, v42, l42, "c291.cf", 1721361240, &s42, &n, &e),
+	                 CF_OK);
+	char *path = temp_file((const char *)v42, l42);
+	assert_int_equal(check_channel_fd(s42, path, l42, &e), CF_OK);
+	assert_int_equal(check_channel_fd(s42, path, l42 - 1, &e), CF_ERR_LIMIT);
+	unlink(path);
+	free(path);
+	/* a changed byte: the signature check, as on a buffer */
+	v42[l42 - 1] ^= 1;
+	path = temp_file((const char *)v42, l42);
+	assert_int_equal(check_channel_fd(s42, path, l42, &e), CF_ERR_SIGNATURE);
+	assert_int_equal(e.check, CF_SIG_CHECK_SIGNATURE);
+	unlink(path);
+	free(path);
+	/* not a regular file */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	cf_sig *sig = NULL;
+	assert_int_equal(parse_sig(s42, strlen(s42), &sig, &e), CF_OK);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(
+	    cf_sig_verify_channel_fd(g_pk, sig, p[0], l42, 0, &buf, &len, NULL, NULL, NULL, &e),
+	    CF_ERR_INVALID);
+	assert_null(buf);
+	close(p[0]);
+	close(p[1]);
+	cf_sig_free(sig);
+	free(s42);
+	free(v42);
+}
+
 static void test_check_names(void **state)
 {
 	(void)state;
@@ -1150,6 +1219,7 @@ int main(void)
 	    cmocka_unit_test(test_sign_verify_roundtrip),
 	    cmocka_unit_test(test_verify_order),
 	    cmocka_unit_test(test_legacy),
+	    cmocka_unit_test(test_channel_verify_fd),
 	    cmocka_unit_test(test_sig_malformed),
 	    cmocka_unit_test(test_tamper_loop),
 	    cmocka_unit_test(test_channel_sign_verify),
