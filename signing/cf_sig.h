@@ -29,7 +29,7 @@
 #define CF_KEY_FILE_MAX 4096u
 #define CF_PASSWORD_MAX 1024u
 /* The largest scrypt limits a secret key file may ask for (4 x minisign's). */
-#define CF_KDF_OPSLIMIT_CAP 4294967295u
+#define CF_KDF_OPSLIMIT_CAP 134217728u /* 4 x 33554432 */
 #define CF_KDF_MEMLIMIT_CAP ((uint64_t)4 << 30)
 
 typedef struct cf_pubkey cf_pubkey;

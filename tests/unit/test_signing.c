@@ -374,6 +374,15 @@ static void test_seckey_encrypted(void **state)
 	assert_int_equal(parse_sec(t2, "correct horse", &e), CF_ERR_SIGNATURE);
 	assert_non_null(strstr(e.message, "opslimit"));
 	free(t2);
+	/* One past the opslimit cap (4 x minisign's 33554432): refused too. */
+	memcpy(big, raw, 158);
+	memset(big + 38, 0, 8);
+	big[38] = 0x01;
+	big[41] = 0x08; /* 0x08000001 = 134217729 */
+	t2 = with_line2(text, big, 158);
+	assert_int_equal(parse_sec(t2, "correct horse", &e), CF_ERR_SIGNATURE);
+	assert_non_null(strstr(e.message, "opslimit"));
+	free(t2);
 	/* A flipped bit in the encrypted part reads as a wrong password. */
 	memcpy(big, raw, 158);
 	big[60] ^= 0x10;
