@@ -132,8 +132,8 @@ static void count_match(void *ud, const cf_sensor_report *r)
 		++*(unsigned long *)ud;
 }
 
-static int cmd_eval(const char *tpath, const char *version, const char *cfpath,
-                    const char *evpath, int reps)
+static int cmd_eval(const char *tpath, const char *version, const char *cfpath, const char *evpath,
+                    int reps)
 {
 	cf_diag_list *diags = cf_diags_new();
 	cf_template_set *set = cf_templates_new();
@@ -253,7 +253,9 @@ int main(int argc, char **argv)
 	if (argc >= 6 && strcmp(argv[1], "eval") == 0) {
 		reps = argc > 6 ? atoi(argv[6]) : 5;
 		return cmd_eval(argv[2], argv[3], argv[4], argv[5],
-		                reps < 1 ? 1 : reps > MAX_REPS ? MAX_REPS : reps);
+		                reps < 1          ? 1
+		                : reps > MAX_REPS ? MAX_REPS
+		                                  : reps);
 	}
 	fprintf(stderr, "usage: cfbench verify FILE.cf [REPS]\n"
 	                "       cfbench eval TEMPLATE SENSOR FILE.cf EVENTS.jsonl [REPS]\n");

@@ -45,7 +45,8 @@ static inline const cf_template_set *fuzz_templates(void)
 	if (!set || !d)
 		fuzz_die("out of memory");
 	if (cf_templates_load(set, fuzz_src_path("samples/templates"), d) != CF_OK)
-		fuzz_die("cannot load samples/templates (run from the source tree or set CFC_FUZZ_SRC)");
+		fuzz_die(
+		    "cannot load samples/templates (run from the source tree or set CFC_FUZZ_SRC)");
 	cf_diags_free(d);
 	return set;
 }

@@ -17,8 +17,8 @@
 #include "sensor/cf_sensor.h"
 
 static const char *const RULES[] = {
-    "samples/rules/c291-bad.yaml",     "samples/rules/c291-fixed.yaml",
-    "samples/rules/dns-tunnel-1.yaml", "samples/rules/dns-tunnel-2.yaml",
+    "samples/rules/c291-bad.yaml",        "samples/rules/c291-fixed.yaml",
+    "samples/rules/dns-tunnel-1.yaml",    "samples/rules/dns-tunnel-2.yaml",
     "samples/rules/process-lineage.yaml",
 };
 

@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *comment = cf_sig_trusted_comment(sig, &clen);
 		cf_sig_binding b;
 		(void)cf_sig_binding_parse(comment, clen, &b, &err);
-		(void)cf_sig_verify(fixed, sig, MESSAGE, sizeof MESSAGE - 1, CF_SIG_ALLOW_LEGACY, &err);
+		(void)cf_sig_verify(fixed, sig, MESSAGE, sizeof MESSAGE - 1, CF_SIG_ALLOW_LEGACY,
+		                    &err);
 		sink += (size_t)cf_sig_is_legacy(sig);
 		cf_sig_free(sig);
 	}
