@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cfc/cf_compile.h"
@@ -36,8 +37,9 @@ static cf_sensor *sensor_setup(void)
 		const char *paths[2] = {RULES[i], RULES[i] == RULES[2] ? RULES[3] : NULL};
 		char full[2][4096];
 		for (size_t k = 0; k < 2 && paths[k]; k++) {
-			strncpy(full[k], fuzz_src_path(paths[k]), sizeof full[k] - 1);
-			full[k][sizeof full[k] - 1] = '\0';
+			if (snprintf(full[k], sizeof full[k], "%s", fuzz_src_path(paths[k])) >=
+			    (int)sizeof full[k])
+				fuzz_die("source path too long");
 			paths[k] = full[k];
 		}
 		cf_compile_result *r = NULL;
