@@ -680,6 +680,72 @@ static void test_names(void **state)
 	assert_false(cf_utf8_valid("\xe2\x82", 2)); /* truncated */
 }
 
+/* Both biggest caps at once, built by hand: 2^24 one-field instances (all
+ * wildcards) and a string pool padded so that the file is exactly 1 GiB.
+ * It must verify; the corpus above has the files one past each cap. */
+static void test_at_the_caps(void **state)
+{
+	(void)state;
+	const uint64_t total = CF_MAX_FILE_SIZE;
+	const uint64_t n = CF_MAX_INSTANCES;
+	const uint64_t inst_size = INSTANCE_HEAD_SIZE + CRITERION_SIZE;
+	const uint64_t table = CF_HEADER_SIZE + 3 * CF_SECTION_ENTRY_SIZE;
+	const uint64_t fields_off = table, fields_size = FIELD_SIZE;
+	const uint64_t inst_off = fields_off + fields_size, inst_bytes = n * inst_size;
+	const uint64_t pool_off = inst_off + inst_bytes;
+	const uint64_t pool_size = total - CF_TRAILER_SIZE - pool_off;
+	uint8_t *buf = malloc((size_t)total);
+	assert_non_null(buf);
+	memset(buf, 0, (size_t)pool_off);
+	memcpy(buf, CF_MAGIC, CF_MAGIC_SIZE);
+	st16(buf + H_VERSION, CF_FORMAT_VERSION);
+	st16(buf + H_HEADER_SIZE, CF_HEADER_SIZE);
+	st64(buf + H_FILE_SIZE, total);
+	st32(buf + H_CHANNEL, 1);
+	st64(buf + H_CONTENT_VERSION, 1);
+	st32(buf + H_TEMPLATE_NAME, 0); /* "t" at pool offset 0 */
+	st32(buf + H_TEMPLATE_NAME + 4, 1);
+	st16(buf + H_TEMPLATE_ID, 1);
+	st16(buf + H_FIELD_COUNT, 1);
+	st32(buf + H_TEMPLATE_VERSION, 1);
+	st32(buf + H_INSTANCE_COUNT, (uint32_t)n);
+	st32(buf + H_SECTION_COUNT, 3);
+	const uint64_t offs[3] = {fields_off, inst_off, pool_off};
+	const uint64_t sizes[3] = {fields_size, inst_bytes, pool_size};
+	for (unsigned k = 0; k < 3; k++) {
+		uint8_t *e = buf + CF_HEADER_SIZE + k * CF_SECTION_ENTRY_SIZE;
+		st32(e, k + 1);
+		st64(e + 8, offs[k]);
+		st64(e + 16, sizes[k]);
+	}
+	st32(buf + fields_off, 2); /* field "f" at pool offset 2 */
+	st32(buf + fields_off + 4, 1);
+	buf[fields_off + 8] = CF_TYPE_BOOL;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *p = buf + inst_off + i * inst_size;
+		st32(p, (uint32_t)(i + 1));
+		p[4] = CF_ACTION_LOG;
+		p[5] = CF_SEVERITY_INFO;
+	}
+	/* Pool: "t\0f\0" then 'a's, NUL-terminated. */
+	uint8_t *pool = buf + pool_off;
+	memset(pool, 'a', (size_t)pool_size);
+	memcpy(pool, "t\0f\0", 4);
+	pool[pool_size - 1] = 0;
+	fix_crc(buf, (size_t)total);
+	cf_view v;
+	cf_verify_error e;
+	cf_status st = cf_verify(buf, (size_t)total, &v, &e);
+	if (st != CF_OK)
+		fail_msg("file at both caps rejected: %s (%s)", cf_strerror(st), e.message);
+	assert_int_equal(v.hdr.instance_count, CF_MAX_INSTANCES);
+	cf_instance in;
+	cf_view_instance(&v, CF_MAX_INSTANCES - 1, &in);
+	assert_int_equal(in.id, CF_MAX_INSTANCES);
+	assert_int_equal(cf_view_find_instance(&v, CF_MAX_INSTANCES), CF_MAX_INSTANCES - 1);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +766,7 @@ int main(void)
 	    cmocka_unit_test(test_crc32c_known_answer),
 	    cmocka_unit_test(test_fingerprint_encoding),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_at_the_caps),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }
