@@ -561,23 +561,6 @@ cf_status cf_bundle_comment_format(uint64_t created, uint64_t bundle_version,
 	return *out ? CF_OK : CF_ERR_NOMEM;
 }
 
-static int parse_dec(const char *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (len == 0 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (JSON_U63_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
 cf_status cf_bundle_comment_parse(const char *text, size_t len, uint64_t *created,
                                   uint64_t *bundle_version, uint8_t hash[HASH_SIZE], char *msg,
                                   size_t msg_cap)
@@ -599,7 +582,7 @@ cf_status cf_bundle_comment_parse(const char *text, size_t len, uint64_t *create
 		size_t vlen = (size_t)(field_end - v);
 		switch (k) {
 		case 0:
-			if (parse_dec(v, vlen, created) != 0)
+			if (cf_dec_parse(v, vlen, JSON_U63_MAX, created) != 0)
 				return fail(&c, "trusted comment: bad timestamp");
 			break;
 		case 1:
@@ -608,7 +591,7 @@ cf_status cf_bundle_comment_parse(const char *text, size_t len, uint64_t *create
 				return fail(&c, "trusted comment: file is not " CF_BUNDLE_MANIFEST);
 			break;
 		case 2:
-			if (parse_dec(v, vlen, bundle_version) != 0)
+			if (cf_dec_parse(v, vlen, JSON_U63_MAX, bundle_version) != 0)
 				return fail(&c, "trusted comment: bad bundle_version");
 			break;
 		default:

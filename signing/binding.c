@@ -41,24 +41,6 @@ static const char *const key_names[KEY_COUNT] = {
     "timestamp", "file", "channel", "version", "template", "fingerprint", "fields",
 };
 
-/* Strict decimal: digits only, no sign, no leading zero, at most max. */
-static int parse_dec(const char *s, size_t len, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (len == 0 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* One key:value item; sets the field of b and the seen bit. */
 static cf_status parse_item(const char *p, size_t len, unsigned index, cf_sig_binding *b,
                             unsigned *seen, cf_sig_error *err)
@@ -88,7 +70,7 @@ static cf_status parse_item(const char *p, size_t len, unsigned index, cf_sig_bi
 	uint64_t n = 0;
 	switch (key) {
 	case KEY_TIMESTAMP:
-		if (parse_dec(v, vlen, UINT64_MAX, &n) != 0)
+		if (cf_dec_parse(v, vlen, UINT64_MAX, &n) != 0)
 			goto bad_value;
 		b->timestamp = n;
 		break;
@@ -99,12 +81,12 @@ static cf_status parse_item(const char *p, size_t len, unsigned index, cf_sig_bi
 		b->file.len = vlen;
 		break;
 	case KEY_CHANNEL:
-		if (parse_dec(v, vlen, UINT32_MAX, &n) != 0 || n == 0)
+		if (cf_dec_parse(v, vlen, UINT32_MAX, &n) != 0 || n == 0)
 			goto bad_value;
 		b->channel = (uint32_t)n;
 		break;
 	case KEY_VERSION:
-		if (parse_dec(v, vlen, INT64_MAX, &n) != 0 || n == 0)
+		if (cf_dec_parse(v, vlen, INT64_MAX, &n) != 0 || n == 0)
 			goto bad_value;
 		b->content_version = n;
 		break;
@@ -119,7 +101,7 @@ static cf_status parse_item(const char *p, size_t len, unsigned index, cf_sig_bi
 			goto bad_value;
 		break;
 	case KEY_FIELDS:
-		if (parse_dec(v, vlen, CF_MAX_FIELDS, &n) != 0)
+		if (cf_dec_parse(v, vlen, CF_MAX_FIELDS, &n) != 0)
 			goto bad_value;
 		b->field_count = (uint16_t)n;
 		break;

@@ -71,6 +71,10 @@ void cf_hex_encode(const uint8_t *bin, size_t n, char *out);
  * (upper case, other characters, another length). */
 int cf_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
 
+/* A canonical decimal (digits only, no sign, no leading zero) of at most
+ * max into *out; 0, or -1 for anything else. For trusted comments. */
+int cf_dec_parse(const char *s, size_t len, uint64_t max, uint64_t *out);
+
 /* A key ID as minisign prints it: the 8 bytes as a little-endian 64-bit
  * number, 16 upper-case hex digits, NUL-terminated. */
 void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE + 1]);

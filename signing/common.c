@@ -62,6 +62,23 @@ cf_status cf_sig_fail(cf_sig_error *err, cf_status st, cf_sig_check check, const
 	return st;
 }
 
+int cf_dec_parse(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (len == 0 || (len > 1 && s[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 void cf_hex_encode(const uint8_t *bin, size_t n, char *out)
 {
 	sodium_bin2hex(out, 2 * n + 1, bin, n);
