@@ -30,6 +30,10 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
 cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                                int exclusive, int *err_no);
 
+/* write() all len bytes, retrying short writes and EINTR; 0, or -1 with
+ * errno set. */
+int cf_write_all(int fd, const void *buf, size_t len);
+
 /* A growable byte buffer with a hard cap on its size. */
 typedef struct cf_buf {
 	uint8_t *data;

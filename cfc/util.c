@@ -128,7 +128,7 @@ io_error:
 	return CF_ERR_IO;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int cf_write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	while (len) {
@@ -150,7 +150,7 @@ cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mo
 	if (err_no)
 		*err_no = 0;
 	if (strcmp(path, "-") == 0) {
-		if (fflush(stdout) != 0 || write_all(STDOUT_FILENO, buf, len) != 0) {
+		if (fflush(stdout) != 0 || cf_write_all(STDOUT_FILENO, buf, len) != 0) {
 			if (err_no)
 				*err_no = errno;
 			return CF_ERR_IO;
@@ -184,7 +184,7 @@ cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mo
 		saved = errno;
 		goto out;
 	}
-	if (fchmod(fd, mode) != 0 || write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, mode) != 0 || cf_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);

@@ -283,27 +283,12 @@ out:
 	return st;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int write_file_at(int dirfd, const char *name, const uint8_t *data, size_t len)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (cf_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -461,8 +446,7 @@ cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *sta
 			goto out;
 		}
 		state_tmp_made = 1;
-		if (fchmod(sfd, 0644) != 0 ||
-		    write_all(sfd, (const uint8_t *)state_text, state_len) != 0 ||
+		if (fchmod(sfd, 0644) != 0 || cf_write_all(sfd, state_text, state_len) != 0 ||
 		    fsync(sfd) != 0) {
 			int e = errno;
 			close(sfd);
