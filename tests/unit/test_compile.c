@@ -422,8 +422,17 @@ static void yaml_scalar_length(void **state)
 static void yaml_node_and_size_caps(void **state)
 {
 	(void)state;
-	/* More nodes than the cap: "[0,0,0,...]". */
-	char *many = repeat("[", "0,", CF_YAML_MAX_NODES + 10, "0]");
+	/* "[0,0,...,0]" with N zeros is N + 1 nodes: exactly the cap parses,
+	 * one more node is refused. */
+	cf_ydoc *doc;
+	cf_diag_list *diags;
+	char *at = repeat("[", "0,", CF_YAML_MAX_NODES - 2, "0]");
+	assert_int_equal(parse(at, strlen(at), &doc, &diags), CF_OK);
+	assert_int_equal(cf_yaml_root(doc)->count, CF_YAML_MAX_NODES - 1);
+	cf_yaml_free(doc);
+	cf_diags_free(diags);
+	free(at);
+	char *many = repeat("[", "0,", CF_YAML_MAX_NODES - 1, "0]");
 	expect_yaml_error(many, strlen(many), "yaml-limit", 0, 0);
 	free(many);
 	/* Over the size cap: rejected before parsing. */
