@@ -7,6 +7,7 @@
 #ifndef CF_CMD_H
 #define CF_CMD_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cfc/cf_diag.h"
@@ -33,6 +34,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_unbundle(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_pack_events(int argc, char **argv);
 
 /* The table (cfc/main.c); NULL when no such subcommand. */
 const cmd *cmd_find(const char *name);
@@ -91,5 +93,35 @@ int cli_load_seckey(const char *path, const char *pw_file, cf_seckey **sk);
 /* Parse a decimal integer in [lo, hi] with no junk; 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long lo, unsigned long long hi,
                   unsigned long long *out);
+
+/*
+ * A buffered reader of an input stream (event files, stdin) with bounded
+ * memory: lines of at most `cap` bytes, or exact runs of bytes for binary
+ * streams. What it returns points into its buffer and stays valid until the
+ * next call.
+ */
+typedef struct cli_in {
+	FILE *fp;
+	char *buf;
+	size_t size;       /* of buf: cap + a read chunk */
+	size_t cap;        /* the longest line (or run) handed out */
+	size_t start, end; /* unread bytes: buf[start .. end) */
+	int eof;
+} cli_in;
+
+/* 0, or -1 out of memory. */
+int cli_in_init(cli_in *r, FILE *fp, size_t cap);
+void cli_in_free(cli_in *r);
+/* The next line, newline dropped: 1 a line, 0 end of input, -1 read error
+ * (errno set). A line longer than cap is consumed to its end and returned
+ * empty with *too_long set. */
+int cli_in_line(cli_in *r, const char **line, size_t *len, int *too_long);
+/* The next n (<= cap) bytes: n when read, fewer at end of input (what is
+ * left, consumed), -1 read error. */
+long cli_in_take(cli_in *r, size_t n, const uint8_t **p);
+/* Drop the next n bytes: 0, 1 input ended first, -1 read error. */
+int cli_in_skip(cli_in *r, uint64_t n);
+/* The next byte without taking it: 0..255, EOF at the end, -2 read error. */
+int cli_in_peek(cli_in *r);
 
 #endif

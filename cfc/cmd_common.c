@@ -144,3 +144,131 @@ int cli_parse_u64(const char *s, unsigned long long lo, unsigned long long hi,
 	*out = v;
 	return 0;
 }
+
+/* ---- buffered input ------------------------------------------------------------------ */
+
+#define CLI_IN_CHUNK ((size_t)1 << 16)
+
+int cli_in_init(cli_in *r, FILE *fp, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	r->fp = fp;
+	r->cap = cap;
+	r->size = cap + CLI_IN_CHUNK;
+	r->buf = malloc(r->size);
+	return r->buf ? 0 : -1;
+}
+
+void cli_in_free(cli_in *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+/* Read more after what is unread, moving that to the front first when the
+ * buffer's tail is short. Bytes added, 0 at end of input, -1 error. */
+static long in_fill(cli_in *r)
+{
+	if (r->eof)
+		return 0;
+	if (r->start > 0 && r->size - r->end < CLI_IN_CHUNK) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->size)
+		return 0; /* full: the caller asked for more than fits */
+	size_t n = fread(r->buf + r->end, 1, r->size - r->end, r->fp);
+	if (n == 0) {
+		if (ferror(r->fp))
+			return -1;
+		r->eof = 1;
+	}
+	r->end += n;
+	return (long)n;
+}
+
+int cli_in_line(cli_in *r, const char **line, size_t *len, int *too_long)
+{
+	size_t scanned = 0; /* bytes after start known to hold no newline */
+	*too_long = 0;
+	*line = NULL;
+	*len = 0;
+	for (;;) {
+		char *nl = memchr(r->buf + r->start + scanned, '\n', r->end - r->start - scanned);
+		if (nl) {
+			size_t n = (size_t)(nl - (r->buf + r->start));
+			*line = r->buf + r->start;
+			*len = *too_long ? 0 : n;
+			r->start += n + 1;
+			return 1;
+		}
+		scanned = r->end - r->start;
+		if (scanned > r->cap) {
+			/* Too long: drop what is here and keep looking for its end. */
+			*too_long = 1;
+			r->start = r->end = 0;
+			scanned = 0;
+		}
+		long got = in_fill(r);
+		if (got < 0)
+			return -1;
+		if (got == 0) {
+			size_t n = r->end - r->start;
+			if (n == 0 && !*too_long)
+				return 0;
+			*line = r->buf + r->start;
+			*len = *too_long ? 0 : n;
+			r->start = r->end;
+			return 1;
+		}
+	}
+}
+
+long cli_in_take(cli_in *r, size_t n, const uint8_t **p)
+{
+	if (n > r->cap)
+		n = r->cap;
+	while (r->end - r->start < n) {
+		long got = in_fill(r);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+	}
+	size_t have = r->end - r->start < n ? r->end - r->start : n;
+	*p = (const uint8_t *)r->buf + r->start;
+	r->start += have;
+	return (long)have;
+}
+
+int cli_in_skip(cli_in *r, uint64_t n)
+{
+	while (n > 0) {
+		if (r->start == r->end) {
+			r->start = r->end = 0;
+			long got = in_fill(r);
+			if (got < 0)
+				return -1;
+			if (got == 0)
+				return 1;
+		}
+		size_t have = r->end - r->start;
+		size_t k = n < have ? (size_t)n : have;
+		r->start += k;
+		n -= k;
+	}
+	return 0;
+}
+
+int cli_in_peek(cli_in *r)
+{
+	if (r->start == r->end) {
+		long got = in_fill(r);
+		if (got < 0)
+			return -2;
+		if (got == 0)
+			return EOF;
+	}
+	return (unsigned char)r->buf[r->start];
+}

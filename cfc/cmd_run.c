@@ -90,35 +90,163 @@ static void on_report(void *ud, const cf_sensor_report *r)
 	json_decref(o);
 }
 
-/* One line of at most cap bytes into buf (the newline dropped). 1 a line,
- * 0 end of input, -1 read error. A longer line is consumed to its end and
- * flagged in *too_long. */
-static int read_line(FILE *fp, char *buf, size_t cap, size_t *len, int *too_long)
-{
-	size_t n = 0;
-	int c = EOF, any = 0;
-	*too_long = 0;
-	while ((c = getc_unlocked(fp)) != EOF) {
-		any = 1;
-		if (c == '\n')
-			break;
-		if (n < cap)
-			buf[n++] = (char)c;
-		else
-			*too_long = 1;
-	}
-	if (c == EOF && ferror(fp))
-		return -1;
-	*len = n;
-	return any ? 1 : 0;
-}
-
 static int blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
 			return 0;
 	return 1;
+}
+
+/* After an event is decoded: evaluate it. 0 go on, 1 stop (stdout
+ * failed), -2 out of memory. */
+static int eval_one(cf_sensor *sensor, cf_sensor_event *ev, run_ctx *rc)
+{
+	cf_sensor_event_eval(sensor, ev, on_report, rc);
+	if (rc->oom)
+		return -2;
+	return rc->out_error ? 1 : 0;
+}
+
+/* Events as JSON lines. 0 done, -1 read error, -2 out of memory. */
+static int run_lines(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ctx *rc,
+                     unsigned long long *malformed)
+{
+	char msg[512];
+	for (;;) {
+		const char *line;
+		size_t len;
+		int too_long;
+		int r = cli_in_line(rd, &line, &len, &too_long);
+		if (r <= 0)
+			return r;
+		rc->line++;
+		if (too_long) {
+			snprintf(msg, sizeof msg, "line longer than the %zu-byte cap; skipped",
+			         CF_SENSOR_EVENT_LINE_MAX);
+			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			++*malformed;
+			continue;
+		}
+		if (blank(line, len))
+			continue;
+		cf_status st = cf_sensor_event_parse(ev, line, len, msg, sizeof msg);
+		if (st == CF_ERR_NOMEM)
+			return -2;
+		if (st != CF_OK) {
+			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			++*malformed;
+			continue;
+		}
+		r = eval_one(sensor, ev, rc);
+		if (r)
+			return r < 0 ? r : 0;
+	}
+}
+
+/* Little-endian u32 of a record's length word. */
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * A binary event stream (format/EVENTS.md): "line" numbers are record
+ * numbers. A malformed record is reported and skipped like a malformed
+ * line; one longer than the cap is skipped unread. A bad prefix or table
+ * rejects the whole stream (-3), a truncated record ends it. 0 done, -1
+ * read error, -2 out of memory, -3 stream rejected.
+ */
+static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ctx *rc,
+                      unsigned long long *malformed)
+{
+	char msg[512];
+	const uint8_t *p;
+	cf_sensor_evmap *map = NULL;
+	uint32_t tl = 0;
+	int ret = 0;
+	long got = cli_in_take(rd, CF_EVSTREAM_PREFIX_LEN, &p);
+	if (got < 0)
+		return -1;
+	cf_status st = cf_evstream_prefix(p, (size_t)got, &tl, msg, sizeof msg);
+	if (st == CF_OK) {
+		got = cli_in_take(rd, tl, &p);
+		if (got < 0)
+			return -1;
+		if ((size_t)got < tl) {
+			snprintf(msg, sizeof msg, "event stream table truncated: %ld of %u bytes", got,
+			         (unsigned)tl);
+			st = CF_ERR_REJECTED;
+		} else {
+			st = cf_sensor_evmap_new(sensor, p, tl, &map, msg, sizeof msg);
+		}
+	}
+	if (st == CF_ERR_NOMEM)
+		return -2;
+	if (st != CF_OK) {
+		say(CF_ERROR, "event", rc->events_path, 0, msg);
+		return -3;
+	}
+	for (;;) {
+		got = cli_in_take(rd, 4, &p);
+		if (got < 0) {
+			ret = -1;
+			break;
+		}
+		if (got == 0)
+			break;
+		rc->line++;
+		if (got < 4) {
+			snprintf(msg, sizeof msg, "record truncated: %ld of 4 length bytes", got);
+			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			++*malformed;
+			break;
+		}
+		uint32_t len = le32(p);
+		if (len > CF_EVSTREAM_RECORD_MAX) {
+			snprintf(msg, sizeof msg, "record of %u bytes exceeds the %zu-byte cap; skipped",
+			         (unsigned)len, (size_t)CF_EVSTREAM_RECORD_MAX);
+			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			++*malformed;
+			int sk = cli_in_skip(rd, len);
+			if (sk < 0) {
+				ret = -1;
+				break;
+			}
+			if (sk > 0)
+				break;
+			continue;
+		}
+		got = cli_in_take(rd, len, &p);
+		if (got < 0) {
+			ret = -1;
+			break;
+		}
+		if ((size_t)got < len) {
+			snprintf(msg, sizeof msg, "record truncated: %ld of %u bytes", got,
+			         (unsigned)len);
+			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			++*malformed;
+			break;
+		}
+		st = cf_sensor_event_decode(ev, map, p, len, msg, sizeof msg);
+		if (st == CF_ERR_NOMEM) {
+			ret = -2;
+			break;
+		}
+		if (st != CF_OK) {
+			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			++*malformed;
+			continue;
+		}
+		int r = eval_one(sensor, ev, rc);
+		if (r) {
+			ret = r < 0 ? r : 0;
+			break;
+		}
+	}
+	cf_sensor_evmap_free(map);
+	return ret;
 }
 
 /* Load one content file (and its signature with a key). 0 done, -1 I/O
@@ -321,8 +449,9 @@ int cmd_run(int argc, char **argv)
 	cf_sensor *sensor = NULL;
 	cf_sensor_event *ev = NULL;
 	cf_pubkey *pk = NULL;
-	char *line = NULL;
 	FILE *in = NULL;
+	cli_in rd;
+	int have_rd = 0, stream_rejected = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "t:p:h", opts, NULL)) != -1) {
@@ -478,46 +607,23 @@ int cmd_run(int argc, char **argv)
 	}
 	if (cf_sensor_event_new(sensor, &ev) != CF_OK)
 		goto nomem;
-	line = malloc(CF_SENSOR_EVENT_LINE_MAX + 1);
-	if (!line)
+	/* A record of a binary stream is as long as a line may be. */
+	if (cli_in_init(&rd, in, CF_SENSOR_EVENT_LINE_MAX) != 0)
 		goto nomem;
+	have_rd = 1;
 	run_ctx rc = {ev_name, 0, 0, 0};
 	unsigned long long malformed = 0;
-	for (;;) {
-		size_t len;
-		int too_long;
-		int r = read_line(in, line, CF_SENSOR_EVENT_LINE_MAX, &len, &too_long);
-		if (r < 0) {
-			cli_io_error("read", ev_name, errno);
-			trouble = 1;
-			break;
-		}
-		if (r == 0)
-			break;
-		rc.line++;
-		char msg[512];
-		if (too_long) {
-			snprintf(msg, sizeof msg, "line longer than the %zu-byte cap; skipped",
-			         CF_SENSOR_EVENT_LINE_MAX);
-			say(CF_ERROR, "event", ev_name, (uint32_t)rc.line, msg);
-			malformed++;
-			continue;
-		}
-		if (blank(line, len))
-			continue;
-		st = cf_sensor_event_parse(ev, line, len, msg, sizeof msg);
-		if (st == CF_ERR_NOMEM)
-			goto nomem;
-		if (st != CF_OK) {
-			say(CF_ERROR, "event", ev_name, (uint32_t)rc.line, msg);
-			malformed++;
-			continue;
-		}
-		cf_sensor_event_eval(sensor, ev, on_report, &rc);
-		if (rc.oom)
-			goto nomem;
-		if (rc.out_error)
-			break;
+	int first = cli_in_peek(&rd);
+	int r = first == -2 ? -1
+	        : first == 0x89 ? run_binary(sensor, ev, &rd, &rc, &malformed)
+	                        : run_lines(sensor, ev, &rd, &rc, &malformed);
+	if (r == -2)
+		goto nomem;
+	if (r == -1) {
+		cli_io_error("read", ev_name, errno);
+		trouble = 1;
+	} else if (r == -3) {
+		stream_rejected = 1;
 	}
 
 	cf_sensor_stats ss;
@@ -537,7 +643,8 @@ int cmd_run(int argc, char **argv)
 		        "rejected\n",
 		        bs.taken, bs.not_yet, bs.rejected);
 	status = trouble ? EXIT_TROUBLE
-	         : (ss.skipped_unsafe > 0 || ss.bounds_events > 0 || bs.rejected > 0)
+	         : (ss.skipped_unsafe > 0 || ss.bounds_events > 0 || bs.rejected > 0 ||
+	            stream_rejected)
 	             ? EXIT_REJECTED
 	             : EXIT_OK;
 	status = cli_finish(status);
@@ -548,7 +655,8 @@ nomem:
 out:
 	if (in && in != stdin)
 		fclose(in);
-	free(line);
+	if (have_rd)
+		cli_in_free(&rd);
 	cf_sensor_event_free(ev);
 	cf_sensor_free(sensor);
 	cf_pubkey_free(pk);

@@ -253,6 +253,83 @@ long cf_sensor_event_eval(cf_sensor *s, const cf_sensor_event *ev, cf_sensor_rep
                           void *ud);
 const char *cf_sensor_event_template(const cf_sensor_event *ev);
 
+/*
+ * The two halves of cf_sensor_event_parse() that do not need a sensor, for
+ * tools that read event lines against a template manifest (`cfc
+ * pack-events`). cf_event_json_shape checks the object's shape and returns
+ * its template name and its "fields" object (both owned by root);
+ * cf_event_json_value turns the JSON value of field `key` of type `type`
+ * (enum cf_field_type) into v (null: absent; strings borrowed from val).
+ * CF_ERR_REJECTED with a message, as cf_sensor_event_parse().
+ */
+struct json_t;
+cf_status cf_event_json_shape(struct json_t *root, const char **tname, struct json_t **fields,
+                              char *msg, size_t msg_len);
+cf_status cf_event_json_value(const char *key, struct json_t *val, uint8_t type,
+                              cf_sensor_value *v, char *msg, size_t msg_len);
+
+/* ---- Binary event streams (format/EVENTS.md) ------------------------------ */
+
+/*
+ * A stream is the 16-byte prefix (magic, version, table length), a table of
+ * the templates and field names it uses, then records: a u32 length and
+ * that many bytes. `cfc run` reads one when the events' first byte is 0x89.
+ */
+#define CF_EVSTREAM_MAGIC "\x89" "CFE\r\n\x1a\n"
+#define CF_EVSTREAM_MAGIC_LEN 8u
+#define CF_EVSTREAM_VERSION 1u
+#define CF_EVSTREAM_PREFIX_LEN 16u
+#define CF_EVSTREAM_TABLE_MAX (1u << 20)            /* table bytes */
+#define CF_EVSTREAM_TEMPLATES_MAX 256u              /* templates in a table */
+#define CF_EVSTREAM_RECORD_MAX CF_SENSOR_EVENT_LINE_MAX /* record bytes */
+
+/* Value kinds in a record. */
+enum { CF_EVSTREAM_NULL = 0, CF_EVSTREAM_STRING, CF_EVSTREAM_UINT, CF_EVSTREAM_FALSE,
+       CF_EVSTREAM_TRUE };
+
+/* Check the prefix (len bytes at p, CF_EVSTREAM_PREFIX_LEN needed): the
+ * table's length into *table_len, or CF_ERR_REJECTED with a message. */
+cf_status cf_evstream_prefix(const uint8_t *p, size_t len, uint32_t *table_len, char *msg,
+                             size_t msg_len);
+
+/*
+ * The stream's table resolved against sensor s: each template and field
+ * name is looked up once. A template or field this build does not know is
+ * kept; only records that use it are rejected, as event lines would be.
+ * CF_ERR_REJECTED with a message for a malformed table; CF_ERR_NOMEM.
+ */
+typedef struct cf_sensor_evmap cf_sensor_evmap;
+cf_status cf_sensor_evmap_new(const cf_sensor *s, const uint8_t *table, size_t len,
+                              cf_sensor_evmap **out, char *msg, size_t msg_len);
+void cf_sensor_evmap_free(cf_sensor_evmap *m);
+size_t cf_sensor_evmap_template_count(const cf_sensor_evmap *m);
+const char *cf_sensor_evmap_template_name(const cf_sensor_evmap *m, size_t i);
+
+/*
+ * Decode one record (len bytes after its length word) into ev, as
+ * cf_sensor_event_parse() does a line. String values point into rec: keep
+ * it until the event has been evaluated. CF_ERR_REJECTED with a message for
+ * a malformed record (any length or index that does not fit), an unknown
+ * template or field, a value of the wrong type, a field given twice;
+ * CF_ERR_LIMIT over CF_EVSTREAM_RECORD_MAX.
+ */
+cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
+                                 const uint8_t *rec, size_t len, char *msg, size_t msg_len);
+
+/*
+ * Writing a stream into b: the prefix and table naming every template of
+ * the set with its fields in manifest order, then one record per event of
+ * template index tmpl (its place in the set): vals[f] for each field f with
+ * given[f] set (a value of type 0 is written as null). A record that fails
+ * leaves nothing in b. CF_ERR_INVALID for a set a table cannot name,
+ * CF_ERR_REJECTED for a record over CF_EVSTREAM_RECORD_MAX, CF_ERR_LIMIT
+ * when b would pass its limit, CF_ERR_NOMEM.
+ */
+struct cf_buf;
+cf_status cf_evstream_put_header(struct cf_buf *b, const cf_template_set *set);
+cf_status cf_evstream_put_record(struct cf_buf *b, uint16_t tmpl, const cf_sensor_value *vals,
+                                 const uint8_t *given, size_t nvals);
+
 /* ---- Rings: staged deployment of bundles ---------------------------------- */
 
 /* The host's ring bucket, 0..9999: BLAKE2b-256("cfc-ring-v1\0" || host_id),

@@ -18,13 +18,6 @@
 
 #include "sensor/sensor_int.h"
 
-struct cf_sensor_event {
-	const cf_sensor *s;
-	json_t *root;           /* owns the strings the values point into */
-	int tmpl;               /* -1: none parsed */
-	cf_sensor_value **vals; /* per template: exactly `supplied` values */
-};
-
 cf_status cf_sensor_event_new(const cf_sensor *s, cf_sensor_event **out)
 {
 	cf_status st = CF_OK;
@@ -106,27 +99,18 @@ static const char *json_type_name(const json_t *j)
 	}
 }
 
-cf_status cf_sensor_event_parse(cf_sensor_event *ev, const char *line, size_t len, char *msg,
-                                size_t msg_len)
+void cf_sensor_event_reset(cf_sensor_event *ev)
 {
-	if (msg_len)
-		msg[0] = 0;
 	json_decref(ev->root);
 	ev->root = NULL;
 	ev->tmpl = -1;
-	if (len > CF_SENSOR_EVENT_LINE_MAX) {
-		snprintf(msg, msg_len, "line of %zu bytes exceeds the %zu-byte cap", len,
-		         CF_SENSOR_EVENT_LINE_MAX);
-		return CF_ERR_LIMIT;
-	}
-	json_error_t je;
-	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root) {
-		if (json_error_code(&je) == json_error_out_of_memory)
-			return CF_ERR_NOMEM;
-		return reject(msg, msg_len, "not valid JSON: %s (column %d)", je.text, je.column);
-	}
-	ev->root = root;
+}
+
+cf_status cf_event_json_shape(json_t *root, const char **tname, json_t **fields, char *msg,
+                              size_t msg_len)
+{
+	*tname = NULL;
+	*fields = NULL;
 	if (!json_is_object(root))
 		return reject(msg, msg_len, "an event is a JSON object, not %s",
 		              json_type_name(root));
@@ -145,7 +129,69 @@ cf_status cf_sensor_event_parse(cf_sensor_event *ev, const char *line, size_t le
 		return reject(msg, msg_len, "\"template\" must be a string naming the template");
 	if (!jf || !json_is_object(jf))
 		return reject(msg, msg_len, "\"fields\" must be an object of field values");
-	const char *tname = json_string_value(jt);
+	*tname = json_string_value(jt);
+	*fields = jf;
+	return CF_OK;
+}
+
+cf_status cf_event_json_value(const char *key, json_t *val, uint8_t type, cf_sensor_value *v,
+                              char *msg, size_t msg_len)
+{
+	memset(v, 0, sizeof *v);
+	if (json_is_null(val))
+		return CF_OK; /* absent */
+	if (type == CF_TYPE_STRING) {
+		if (!json_is_string(val))
+			return reject(msg, msg_len, "field '%s' is a string, not %s", key,
+			              json_type_name(val));
+		v->type = CF_TYPE_STRING;
+		v->s = json_string_value(val);
+		v->len = json_string_length(val);
+	} else if (type == CF_TYPE_UINT) {
+		if (!json_is_integer(val))
+			return reject(msg, msg_len,
+			              "field '%s' is a uint: a non-negative integer, not %s", key,
+			              json_type_name(val));
+		json_int_t x = json_integer_value(val);
+		if (x < 0)
+			return reject(msg, msg_len, "field '%s' is a uint, not negative (%lld)", key,
+			              (long long)x);
+		v->type = CF_TYPE_UINT;
+		v->u = (uint64_t)x;
+	} else {
+		if (!json_is_boolean(val))
+			return reject(msg, msg_len, "field '%s' is a bool, not %s", key,
+			              json_type_name(val));
+		v->type = CF_TYPE_BOOL;
+		v->u = json_is_true(val) ? 1 : 0;
+	}
+	return CF_OK;
+}
+
+cf_status cf_sensor_event_parse(cf_sensor_event *ev, const char *line, size_t len, char *msg,
+                                size_t msg_len)
+{
+	if (msg_len)
+		msg[0] = 0;
+	cf_sensor_event_reset(ev);
+	if (len > CF_SENSOR_EVENT_LINE_MAX) {
+		snprintf(msg, msg_len, "line of %zu bytes exceeds the %zu-byte cap", len,
+		         CF_SENSOR_EVENT_LINE_MAX);
+		return CF_ERR_LIMIT;
+	}
+	json_error_t je;
+	json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		if (json_error_code(&je) == json_error_out_of_memory)
+			return CF_ERR_NOMEM;
+		return reject(msg, msg_len, "not valid JSON: %s (column %d)", je.text, je.column);
+	}
+	ev->root = root;
+	const char *tname;
+	json_t *jf;
+	cf_status st = cf_event_json_shape(root, &tname, &jf, msg, msg_len);
+	if (st != CF_OK)
+		return st;
 	int tmpl = cf_sensor_template_index(ev->s, tname);
 	if (tmpl < 0)
 		return reject(msg, msg_len, "template '%s' is not supplied by sensor %s", tname,
@@ -153,44 +199,22 @@ cf_status cf_sensor_event_parse(cf_sensor_event *ev, const char *line, size_t le
 	const stmpl *t = &ev->s->tmpls[tmpl];
 	cf_sensor_value *vals = ev->vals[tmpl];
 	memset(vals, 0, (t->supplied ? t->supplied : 1) * sizeof *vals);
+	const char *key;
+	json_t *val;
+	unsigned next = 0; /* fields mostly come in template order: try that first */
 	json_object_foreach(jf, key, val)
 	{
-		int f = cf_sensor_field_index(ev->s, tmpl, key);
+		int f = next < t->def->field_count && strcmp(t->def->fields[next].name, key) == 0
+		            ? (int)next
+		            : cf_sensor_field_index(ev->s, tmpl, key);
 		if (f < 0)
 			return reject(msg, msg_len, "unknown field '%s' for template '%s'", key,
 			              t->def->name);
-		uint8_t type = t->def->fields[f].type;
+		next = (unsigned)f + 1;
 		cf_sensor_value v;
-		memset(&v, 0, sizeof v);
-		if (json_is_null(val)) {
-			/* absent */
-		} else if (type == CF_TYPE_STRING) {
-			if (!json_is_string(val))
-				return reject(msg, msg_len, "field '%s' is a string, not %s", key,
-				              json_type_name(val));
-			v.type = CF_TYPE_STRING;
-			v.s = json_string_value(val);
-			v.len = json_string_length(val);
-		} else if (type == CF_TYPE_UINT) {
-			if (!json_is_integer(val))
-				return reject(
-				    msg, msg_len,
-				    "field '%s' is a uint: a non-negative integer, not %s", key,
-				    json_type_name(val));
-			json_int_t x = json_integer_value(val);
-			if (x < 0)
-				return reject(msg, msg_len,
-				              "field '%s' is a uint, not negative (%lld)", key,
-				              (long long)x);
-			v.type = CF_TYPE_UINT;
-			v.u = (uint64_t)x;
-		} else {
-			if (!json_is_boolean(val))
-				return reject(msg, msg_len, "field '%s' is a bool, not %s", key,
-				              json_type_name(val));
-			v.type = CF_TYPE_BOOL;
-			v.u = json_is_true(val) ? 1 : 0;
-		}
+		st = cf_event_json_value(key, val, t->def->fields[f].type, &v, msg, msg_len);
+		if (st != CF_OK)
+			return st;
 		/* This build's integration code fills only the first `supplied`. */
 		if ((unsigned)f < t->supplied)
 			vals[f] = v;

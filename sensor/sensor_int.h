@@ -102,6 +102,17 @@ struct cf_sensor {
 	int in_eval; /* inside cf_sensor_eval(): a callback may not evaluate again */
 };
 
+/* An event being decoded (event.c, evstream.c). */
+struct cf_sensor_event {
+	const cf_sensor *s;
+	struct json_t *root;    /* JSON lines: owns the strings the values point into */
+	int tmpl;               /* -1: none decoded */
+	cf_sensor_value **vals; /* per template: exactly `supplied` values */
+};
+
+/* Forget the decoded event (and free its JSON). */
+void cf_sensor_event_reset(cf_sensor_event *ev);
+
 void cf_sensor_content_free(scontent *c);
 
 /* index.c: build the index of decoded content (0, or -1 out of memory),
