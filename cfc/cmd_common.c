@@ -198,6 +198,8 @@ int cli_in_line(cli_in *r, const char **line, size_t *len, int *too_long)
 		char *nl = memchr(r->buf + r->start + scanned, '\n', r->end - r->start - scanned);
 		if (nl) {
 			size_t n = (size_t)(nl - (r->buf + r->start));
+			if (n > r->cap)
+				*too_long = 1;
 			*line = r->buf + r->start;
 			*len = *too_long ? 0 : n;
 			r->start += n + 1;
@@ -217,6 +219,8 @@ int cli_in_line(cli_in *r, const char **line, size_t *len, int *too_long)
 			size_t n = r->end - r->start;
 			if (n == 0 && !*too_long)
 				return 0;
+			if (n > r->cap)
+				*too_long = 1;
 			*line = r->buf + r->start;
 			*len = *too_long ? 0 : n;
 			r->start = r->end;
