@@ -6,7 +6,7 @@ _cfc()
 	local cur prev words cword
 	_init_completion || return
 
-	local subcommands="compile lint test dump keygen sign verify bundle unbundle run help"
+	local subcommands="compile lint test dump keygen sign verify bundle unbundle run pack-events help"
 	if [[ $cword -eq 1 ]]; then
 		COMPREPLY=($(compgen -W "$subcommands --help --version" -- "$cur"))
 		return
@@ -83,6 +83,7 @@ _cfc()
 	bundle) opts="-s --secret-key -o --output --bundle-version --ring --expires --password-file --help" ;;
 	unbundle) opts="-p --public-key -C --directory --state --help" ;;
 	run) opts="-t --template --sensor -p --public-key --host-id --events --help" ;;
+	pack-events) opts="-t --template -o --output --help" ;;
 	help)
 		COMPREPLY=($(compgen -W "${subcommands% help}" -- "$cur"))
 		return
@@ -97,6 +98,7 @@ _cfc()
 	dump | lint | sign) _filedir cf ;;
 	verify | run) _filedir '@(cf|tar.zst|tar.gz)' ;;
 	unbundle) _filedir '@(tar.zst|tar.gz)' ;;
+	pack-events) _filedir jsonl ;;
 	bundle) _filedir cf ;;
 	esac
 } && complete -F _cfc cfc

@@ -35,6 +35,7 @@ mkdir -p out st st0
 "$CFC" compile -t "$T" --content-version 44 -o c44.cf "$R/c291-fixed.yaml" || fail compile 44
 "$CFC" sign -s k.key -t "$T" c44.cf >/dev/null || fail sign 44
 "$CFC" bundle -s k.key --bundle-version 2 -o b2.tar.zst c44.cf p.cf >/dev/null || fail bundle 2
+"$CFC" pack-events -t "$T" -o ev.cfe "$SRC/samples/events/ipc-named-pipe.jsonl" 2>/dev/null || fail pack-events
 
 bad=0
 runs=0
@@ -65,6 +66,8 @@ ALLOC_RESET='rm -rf st && cp -a st0 st' ALLOC_EXPECT_OUT=st/cfc-state.json \
 	torture unbundle -p k.pub -C out --state st b2.tar.zst
 torture run -t "$T" --sensor 7.11.0 --events "$SRC/samples/events/ipc-named-pipe.jsonl" c.cf bad.cf
 torture run -t "$T" --sensor 7.16.0 -p k.pub --now "$CFC_NOW" b2.tar.zst
+torture run -t "$T" --sensor 7.11.0 --events ev.cfe c.cf bad.cf
+ALLOC_EXPECT_OUT=o.cfe torture pack-events -t "$T" -o o.cfe "$SRC/samples/events/ipc-named-pipe.jsonl"
 torture test -t "$T" "$R/c291-fixed.yaml"
 torture dump c.cf
 torture dump --format json c.cf
