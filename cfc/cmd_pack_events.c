@@ -82,7 +82,8 @@ static cf_status pack_line(const cf_template_set *set, const char *line, size_t 
 	{
 		int f = cf_template_field_index(t, key);
 		if (f < 0) {
-			snprintf(msg, msg_len, "unknown field '%s' for template '%s'", key, t->name);
+			snprintf(msg, msg_len, "unknown field '%s' for template '%s'", key,
+			         t->name);
 			st = CF_ERR_REJECTED;
 			goto out;
 		}

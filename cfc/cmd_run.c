@@ -150,6 +150,11 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The reader's buffer (CF_SENSOR_EVENT_LINE_MAX) holds a whole table or
+ * record: cli_in_take() is never asked for more than it can return. */
+_Static_assert(CF_EVSTREAM_TABLE_MAX <= CF_SENSOR_EVENT_LINE_MAX, "table larger than the reader");
+_Static_assert(CF_EVSTREAM_RECORD_MAX <= CF_SENSOR_EVENT_LINE_MAX, "record larger than the reader");
+
 /*
  * A binary event stream (format/EVENTS.md): "line" numbers are record
  * numbers. A malformed record is reported and skipped like a malformed
@@ -174,8 +179,8 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 		if (got < 0)
 			return -1;
 		if ((size_t)got < tl) {
-			snprintf(msg, sizeof msg, "event stream table truncated: %ld of %u bytes", got,
-			         (unsigned)tl);
+			snprintf(msg, sizeof msg, "event stream table truncated: %ld of %u bytes",
+			         got, (unsigned)tl);
 			st = CF_ERR_REJECTED;
 		} else {
 			st = cf_sensor_evmap_new(sensor, p, tl, &map, msg, sizeof msg);
@@ -204,7 +209,8 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 		}
 		uint32_t len = le32(p);
 		if (len > CF_EVSTREAM_RECORD_MAX) {
-			snprintf(msg, sizeof msg, "record of %u bytes exceeds the %zu-byte cap; skipped",
+			snprintf(msg, sizeof msg,
+			         "record of %u bytes exceeds the %zu-byte cap; skipped",
 			         (unsigned)len, (size_t)CF_EVSTREAM_RECORD_MAX);
 			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
 			++*malformed;
@@ -614,7 +620,7 @@ int cmd_run(int argc, char **argv)
 	run_ctx rc = {ev_name, 0, 0, 0};
 	unsigned long long malformed = 0;
 	int first = cli_in_peek(&rd);
-	int r = first == -2 ? -1
+	int r = first == -2     ? -1
 	        : first == 0x89 ? run_binary(sensor, ev, &rd, &rc, &malformed)
 	                        : run_lines(sensor, ev, &rd, &rc, &malformed);
 	if (r == -2)
@@ -642,11 +648,11 @@ int cmd_run(int argc, char **argv)
 		        "cfc run: bundles: %lu taken, %lu not taken (ring not open), %lu "
 		        "rejected\n",
 		        bs.taken, bs.not_yet, bs.rejected);
-	status = trouble ? EXIT_TROUBLE
-	         : (ss.skipped_unsafe > 0 || ss.bounds_events > 0 || bs.rejected > 0 ||
-	            stream_rejected)
-	             ? EXIT_REJECTED
-	             : EXIT_OK;
+	status =
+	    trouble ? EXIT_TROUBLE
+	    : (ss.skipped_unsafe > 0 || ss.bounds_events > 0 || bs.rejected > 0 || stream_rejected)
+	        ? EXIT_REJECTED
+	        : EXIT_OK;
 	status = cli_finish(status);
 	goto out;
 nomem:

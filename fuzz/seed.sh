@@ -87,6 +87,12 @@ events)
 		split -l 8 -a 3 "$f" "$dir/$(basename "$f" .jsonl)-"
 	done
 	;;
+evstream)
+	# each sample event stream packed whole (cfc pack-events)
+	for f in samples/events/*.jsonl; do
+		"$cfc" pack-events -t samples/templates -o "$dir/$(basename "$f" .jsonl).cfe" "$f" 2>/dev/null
+	done
+	;;
 esac
 if [ -d "fuzz/seeds/$t" ]; then
 	cp -n "fuzz/seeds/$t"/* "$dir"/ 2>/dev/null

@@ -154,8 +154,8 @@ cf_status cf_event_json_value(const char *key, json_t *val, uint8_t type, cf_sen
 			              json_type_name(val));
 		json_int_t x = json_integer_value(val);
 		if (x < 0)
-			return reject(msg, msg_len, "field '%s' is a uint, not negative (%lld)", key,
-			              (long long)x);
+			return reject(msg, msg_len, "field '%s' is a uint, not negative (%lld)",
+			              key, (long long)x);
 		v->type = CF_TYPE_UINT;
 		v->u = (uint64_t)x;
 	} else {

@@ -265,8 +265,8 @@ static const char *type_name(uint8_t type)
 	return type == CF_TYPE_STRING ? "a string" : type == CF_TYPE_UINT ? "a uint" : "a bool";
 }
 
-cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
-                                 const uint8_t *rec, size_t len, char *msg, size_t msg_len)
+cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, const uint8_t *rec,
+                                 size_t len, char *msg, size_t msg_len)
 {
 	if (msg_len)
 		msg[0] = 0;
@@ -274,8 +274,9 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
 	if (!m || m->s != ev->s)
 		return fail(CF_ERR_INVALID, msg, msg_len, "event and table of different sensors");
 	if (len > CF_EVSTREAM_RECORD_MAX)
-		return fail(CF_ERR_LIMIT, msg, msg_len, "record of %zu bytes exceeds the %zu-byte cap",
-		            len, (size_t)CF_EVSTREAM_RECORD_MAX);
+		return fail(CF_ERR_LIMIT, msg, msg_len,
+		            "record of %zu bytes exceeds the %zu-byte cap", len,
+		            (size_t)CF_EVSTREAM_RECORD_MAX);
 	if (len < 4)
 		return fail(CF_ERR_REJECTED, msg, msg_len, "record of %zu bytes (at least 4)", len);
 	uint16_t ti = rd16(rec), nv = rd16(rec + 2);
@@ -285,8 +286,8 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
 		            (unsigned)m->ntmpl);
 	const evm_tmpl *t = &m->t[ti];
 	if (t->tmpl < 0)
-		return fail(CF_ERR_REJECTED, msg, msg_len, "template '%s' is not supplied by sensor %s",
-		            t->name, m->s->version);
+		return fail(CF_ERR_REJECTED, msg, msg_len,
+		            "template '%s' is not supplied by sensor %s", t->name, m->s->version);
 	const stmpl *st = &m->s->tmpls[t->tmpl];
 	size_t supplied = st->supplied;
 	cf_sensor_value *vals = ev->vals[t->tmpl];
@@ -299,7 +300,8 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
 	size_t pos = 4;
 	for (uint16_t i = 0; i < nv; i++) {
 		if (len - pos < 2)
-			return fail(CF_ERR_REJECTED, msg, msg_len, "value %u is truncated", (unsigned)i);
+			return fail(CF_ERR_REJECTED, msg, msg_len, "value %u is truncated",
+			            (unsigned)i);
 		uint8_t sf = rec[pos], kind = rec[pos + 1];
 		pos += 2;
 		if (sf >= t->nfields)
@@ -308,7 +310,8 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
 			            (unsigned)i, (unsigned)sf, t->name, (unsigned)t->nfields);
 		const char *key = t->fname[sf];
 		if (seen[sf >> 6] & (1ull << (sf & 63)))
-			return fail(CF_ERR_REJECTED, msg, msg_len, "field '%s' is given twice", key);
+			return fail(CF_ERR_REJECTED, msg, msg_len, "field '%s' is given twice",
+			            key);
 		seen[sf >> 6] |= 1ull << (sf & 63);
 		cf_sensor_value v;
 		memset(&v, 0, sizeof v);
@@ -323,8 +326,8 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
 			pos += 4;
 			if (sl > len - pos)
 				return fail(CF_ERR_REJECTED, msg, msg_len,
-				            "string of field '%s' (%u bytes) runs past the record", key,
-				            (unsigned)sl);
+				            "string of field '%s' (%u bytes) runs past the record",
+				            key, (unsigned)sl);
 			v.type = CF_TYPE_STRING;
 			v.s = (const char *)rec + pos;
 			v.len = sl;
@@ -362,8 +365,8 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
 			vals[f] = v;
 	}
 	if (pos != len)
-		return fail(CF_ERR_REJECTED, msg, msg_len, "%zu bytes after the record's last value",
-		            len - pos);
+		return fail(CF_ERR_REJECTED, msg, msg_len,
+		            "%zu bytes after the record's last value", len - pos);
 	ev->tmpl = t->tmpl;
 	return CF_OK;
 }
