@@ -123,5 +123,8 @@ long cli_in_take(cli_in *r, size_t n, const uint8_t **p);
 int cli_in_skip(cli_in *r, uint64_t n);
 /* The next byte without taking it: 0..255, EOF at the end, -2 read error. */
 int cli_in_peek(cli_in *r);
+/* A line of spaces, tabs and carriage returns only (skipped in event
+ * files): 1, else 0. */
+int cli_blank_line(const char *s, size_t n);
 
 #endif

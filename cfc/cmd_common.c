@@ -276,3 +276,11 @@ int cli_in_peek(cli_in *r)
 	}
 	return (unsigned char)r->buf[r->start];
 }
+
+int cli_blank_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}

@@ -38,14 +38,6 @@ static void line_error(const char *path, unsigned long long line, const char *ms
 	cli_print_diag(&d);
 }
 
-static int blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* One event line into a record in out. CF_OK, CF_ERR_REJECTED with msg,
  * CF_ERR_LIMIT (the output cap), CF_ERR_NOMEM. */
 static cf_status pack_line(const cf_template_set *set, const char *line, size_t len, cf_buf *out,
@@ -221,7 +213,7 @@ int cmd_pack_events(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		if (blank(line, len))
+		if (cli_blank_line(line, len))
 			continue;
 		st = pack_line(set, line, len, &out, msg, sizeof msg);
 		if (st == CF_ERR_NOMEM)

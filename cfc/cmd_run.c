@@ -90,14 +90,6 @@ static void on_report(void *ud, const cf_sensor_report *r)
 	json_decref(o);
 }
 
-static int blank(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* After an event is decoded: evaluate it. 0 go on, 1 stop (stdout
  * failed), -2 out of memory. */
 static int eval_one(cf_sensor *sensor, cf_sensor_event *ev, run_ctx *rc)
@@ -128,7 +120,7 @@ static int run_lines(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ctx
 			++*malformed;
 			continue;
 		}
-		if (blank(line, len))
+		if (cli_blank_line(line, len))
 			continue;
 		cf_status st = cf_sensor_event_parse(ev, line, len, msg, sizeof msg);
 		if (st == CF_ERR_NOMEM)

@@ -271,6 +271,40 @@ run pack-long "$CFC" pack-events -t "$T" -o long.cfe long.jsonl
 status pack-long 1
 has pack-long '^long\.jsonl:1: error: line longer than the 1048576-byte cap \[event\]$'
 [ -e "$TMP/long.cfe" ] && bad "pack-events wrote long.cfe"
+# A line under the line cap whose record would pass the record cap: a uint
+# costs 10 bytes in a record and 7 in JSON ("aa":0,), so 254 of them beside
+# one long string tip a 1,047,842-byte line into a 1,048,577-byte record;
+# one byte less of string and it packs.
+mkdir -p "$TMP/wide"
+{
+	printf 'template: wide\nid: 900\nversion: 1\nfields:\n'
+	python3 -c 'import itertools, string
+for a, b in list(itertools.product(string.ascii_lowercase, repeat=2))[:254]:
+    print("  - {name: %s%s, type: uint}" % (a, b))'
+	printf '  - {name: s, type: string}\nsensors:\n  - {version: "7.16.0", supplies: 255}\n'
+} >"$TMP/wide/wide.yaml"
+wide_line() {
+	python3 - "$1" <<'PY'
+import itertools, string, sys
+names = ["".join(p) for p in itertools.product(string.ascii_lowercase, repeat=2)][:254]
+body = "".join('"%s":0,' % n for n in names)
+sys.stdout.write('{"template":"wide","fields":{' + body + '"s":"' + "a" * int(sys.argv[1]) + '"}}\n')
+PY
+}
+wide_line 1046027 >"$TMP/wide-over.jsonl"
+wide_line 1046026 >"$TMP/wide-at.jsonl"
+[ "$(wc -c <"$TMP/wide-over.jsonl")" -le 1048577 ] || bad "wide-over.jsonl is over the line cap"
+run pack-wide-over "$CFC" pack-events -t wide -o wide-over.cfe wide-over.jsonl
+status pack-wide-over 1
+has pack-wide-over '^wide-over\.jsonl:1: error: the record would exceed the 1048576-byte cap \[event\]$'
+[ -e "$TMP/wide-over.cfe" ] && bad "pack-events wrote wide-over.cfe"
+run pack-wide-at "$CFC" pack-events -t wide -o wide-at.cfe wide-at.jsonl
+status pack-wide-at 0
+py "$TMP/wide-at.cfe" <<'PY' || bad "wide-at.cfe: not one record of exactly 1 MiB"
+import sys, evs
+head, recs = evs.split(evs.read(sys.argv[1]))
+assert len(recs) == 1 and len(recs[0]) == 1048576, [len(r) for r in recs]
+PY
 # Usage.
 run pack-help "$CFC" pack-events --help
 status pack-help 0
