@@ -313,8 +313,12 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 			return fail(CF_ERR_REJECTED, msg, msg_len, "field '%s' is given twice",
 			            key);
 		seen[sf >> 6] |= 1ull << (sf & 63);
-		cf_sensor_value v;
-		memset(&v, 0, sizeof v);
+		/* The value in scalars, stored once below: assembling a struct on
+		 * the stack and copying it stalls the copy on every value. */
+		uint8_t vtype = 0;
+		uint64_t vu = 0;
+		const char *vs = NULL;
+		size_t vlen = 0;
 		switch (kind) {
 		case CF_EVSTREAM_NULL:
 			break;
@@ -328,9 +332,9 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 				return fail(CF_ERR_REJECTED, msg, msg_len,
 				            "string of field '%s' (%u bytes) runs past the record",
 				            key, (unsigned)sl);
-			v.type = CF_TYPE_STRING;
-			v.s = (const char *)rec + pos;
-			v.len = sl;
+			vtype = CF_TYPE_STRING;
+			vs = (const char *)rec + pos;
+			vlen = sl;
 			pos += sl;
 			break;
 		}
@@ -338,14 +342,14 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 			if (len - pos < 8)
 				return fail(CF_ERR_REJECTED, msg, msg_len,
 				            "integer of field '%s' is truncated", key);
-			v.type = CF_TYPE_UINT;
-			v.u = rd64(rec + pos);
+			vtype = CF_TYPE_UINT;
+			vu = rd64(rec + pos);
 			pos += 8;
 			break;
 		case CF_EVSTREAM_FALSE:
 		case CF_EVSTREAM_TRUE:
-			v.type = CF_TYPE_BOOL;
-			v.u = kind == CF_EVSTREAM_TRUE;
+			vtype = CF_TYPE_BOOL;
+			vu = kind == CF_EVSTREAM_TRUE;
 			break;
 		default:
 			return fail(CF_ERR_REJECTED, msg, msg_len,
@@ -357,12 +361,16 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 			return fail(CF_ERR_REJECTED, msg, msg_len,
 			            "unknown field '%s' for template '%s'", key, t->name);
 		uint8_t want = st->def->fields[f].type;
-		if (v.type && v.type != want)
+		if (vtype && vtype != want)
 			return fail(CF_ERR_REJECTED, msg, msg_len, "field '%s' is %s, not %s", key,
 			            type_name(want), kind_name(kind));
 		/* This build's integration code fills only the first `supplied`. */
-		if ((unsigned)f < supplied)
-			vals[f] = v;
+		if ((unsigned)f < supplied) {
+			vals[f].type = vtype;
+			vals[f].u = vu;
+			vals[f].s = vs;
+			vals[f].len = vlen;
+		}
 	}
 	if (pos != len)
 		return fail(CF_ERR_REJECTED, msg, msg_len,

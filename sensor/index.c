@@ -59,12 +59,39 @@ static uint64_t lower8(uint64_t x)
 	return x | (up >> 2);
 }
 
-/* r (1..8) bytes at p as one folded word, zero-padded. */
-static uint64_t load(const char *p, size_t r)
+/*
+ * r (0..8) bytes at p as one word, zero-padded (byte i at bits 8i..8i+7),
+ * reading no byte past p + r: two overlapping 4-byte words, or up to three
+ * single bytes, in registers. (memcpy of a variable size into a word on the
+ * stack, then reading the word, stalls the read on every call; this runs for
+ * every prefix length of every string value of every event.)
+ */
+static inline uint64_t load_raw(const char *p, size_t r)
 {
-	uint64_t w = 0;
-	memcpy(&w, p, r);
-	return lower8(w);
+	const unsigned char *u = (const unsigned char *)p;
+	if (r >= 4) {
+		uint64_t lo = (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 |
+		              (uint64_t)u[3] << 24;
+		uint64_t hi = (uint64_t)u[r - 4] | (uint64_t)u[r - 3] << 8 |
+		              (uint64_t)u[r - 2] << 16 | (uint64_t)u[r - 1] << 24;
+		return lo | hi << (8 * (r - 4));
+	}
+	if (r == 0)
+		return 0;
+	return (uint64_t)u[0] | (uint64_t)u[r / 2] << (8 * (r / 2)) |
+	       (uint64_t)u[r - 1] << (8 * (r - 1));
+}
+
+/* The low r (0..8) bytes of w, the rest zero. */
+static uint64_t low_bytes(uint64_t w, size_t r)
+{
+	return r >= 8 ? w : w & (((uint64_t)1 << (8 * r)) - 1);
+}
+
+/* r (0..8) bytes at p as one folded word, zero-padded. */
+static inline uint64_t load(const char *p, size_t r)
+{
+	return lower8(load_raw(p, r));
 }
 
 static uint64_t mix(uint64_t h, uint64_t w)
@@ -493,19 +520,20 @@ static void probe_literal(const scontent *c, unsigned f, const char *p, size_t l
 		/* prefix lengths k+1 .. k+7 end inside this word */
 		for (uint32_t m = k < 32 ? (pm >> k) & 0x7f : 0; m; m &= m - 1) {
 			unsigned r = (unsigned)__builtin_ctz(m) + 1;
-			probe(c, fin(mix(h, load(p + k, r)), k + r, KIND_PREFIX), bits);
+			probe(c, fin(mix(h, low_bytes(w, r)), k + r, KIND_PREFIX), bits);
 		}
 		h = mix(h, w);
 		if (k + 8 <= 32 && (pm >> (k + 7)) & 1)
 			probe(c, fin(h, k + 8, KIND_PREFIX), bits);
 	}
 	if (k < len) {
+		uint64_t w = load(p + k, len - k);
 		for (uint32_t m = k < 32 ? (pm >> k) & 0x7f : 0; m; m &= m - 1) {
 			unsigned r = (unsigned)__builtin_ctz(m) + 1;
-			probe(c, fin(mix(h, load(p + k, r)), k + r, KIND_PREFIX), bits);
+			probe(c, fin(mix(h, low_bytes(w, r)), k + r, KIND_PREFIX), bits);
 		}
 		if (eq)
-			h = mix(h, load(p + k, len - k));
+			h = mix(h, w);
 	}
 	if (eq)
 		probe(c, fin(h, len, KIND_EQUALS), bits);
