@@ -91,8 +91,15 @@ nevents=$(wc -l <"$W/events-literal.jsonl")
 # The same events as binary event streams (cfc pack-events), repeated BIN_REPEAT times
 # so that a run lasts long enough to time; and a stream with no records.
 BIN_REPEAT=5
+pack() {
+	$CFC pack-events -t "$T" -o "$O/events-$1.cfe" "$W/events-$1.jsonl" 2>"$O/pack.err" || {
+		echo "bench: cfc pack-events failed on events-$1.jsonl:" >&2
+		cat "$O/pack.err" >&2
+		exit 1
+	}
+}
 for m in literal regex; do
-	$CFC pack-events -t "$T" -o "$O/events-$m.cfe" "$W/events-$m.jsonl" 2>/dev/null
+	pack "$m"
 	python3 - "$O/events-$m.cfe" "$BIN_REPEAT" <<'PY'
 import struct, sys
 path, n = sys.argv[1], int(sys.argv[2])
@@ -101,7 +108,7 @@ head = 16 + struct.unpack_from("<I", data, 12)[0]
 open(path, "wb").write(data[:head] + data[head:] * n)
 PY
 done
-$CFC pack-events -t "$T" -o "$O/events-empty.cfe" "$W/events-empty.jsonl" 2>/dev/null
+pack empty
 nbin=$((nevents * BIN_REPEAT))
 
 # ---- measurements -----------------------------------------------------------------------

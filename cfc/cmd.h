@@ -53,6 +53,9 @@ int cli_bad_usage(const char *sub, const char *fmt, ...) __attribute__((format(p
 int cli_color(void);
 /* Print one diagnostic to stderr, gcc style (cf_diag_format). */
 void cli_print_diag(const cf_diag *d);
+/* Print one diagnostic made of its parts (line and col 0: none). */
+void cli_say(cf_severity sev, const char *code, const char *path, uint32_t line, uint32_t col,
+             const char *msg);
 /* Print every diagnostic of the list to stderr, in order. */
 void cli_print_diags(const cf_diag_list *l);
 /* Map a library status to an exit status (CF_ERR_REJECTED and friends: 1). */
@@ -107,9 +110,11 @@ typedef struct cli_in {
 	size_t cap;        /* the longest line (or run) handed out */
 	size_t start, end; /* unread bytes: buf[start .. end) */
 	int eof;
+	FILE *flush; /* if set, flushed before each read, which may wait for input */
 } cli_in;
 
-/* 0, or -1 out of memory. */
+/* 0, or -1 out of memory. fp is read with read(2) on its descriptor, a
+ * chunk as soon as it arrives; never through stdio. */
 int cli_in_init(cli_in *r, FILE *fp, size_t cap);
 void cli_in_free(cli_in *r);
 /* The next line, newline dropped: 1 a line, 0 end of input, -1 read error

@@ -178,13 +178,21 @@ static long in_fill(cli_in *r)
 	}
 	if (r->end == r->size)
 		return 0; /* full: the caller asked for more than fits */
-	size_t n = fread(r->buf + r->end, 1, r->size - r->end, r->fp);
-	if (n == 0) {
-		if (ferror(r->fp))
-			return -1;
+	/* One read(2), not fread: fread waits until the whole request is filled
+	 * or the input ends, so events arriving through a pipe or typed at a
+	 * terminal would sit unread until a megabyte of them had come. The
+	 * stream is never read through stdio, so nothing is left in its buffer. */
+	if (r->flush)
+		fflush(r->flush); /* a failure stays in ferror() for the caller */
+	ssize_t n;
+	do
+		n = read(fileno(r->fp), r->buf + r->end, r->size - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
 		r->eof = 1;
-	}
-	r->end += n;
+	r->end += (size_t)n;
 	return (long)n;
 }
 
@@ -283,4 +291,19 @@ int cli_blank_line(const char *s, size_t n)
 		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
 			return 0;
 	return 1;
+}
+
+void cli_say(cf_severity sev, const char *code, const char *path, uint32_t line, uint32_t col,
+             const char *msg)
+{
+	cf_diag d;
+	memset(&d, 0, sizeof d);
+	d.severity = sev;
+	d.code = code;
+	d.path = (char *)path;
+	d.line = line;
+	d.col = col;
+	d.message = (char *)msg;
+	d.field = -1;
+	cli_print_diag(&d);
 }

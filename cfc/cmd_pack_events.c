@@ -25,19 +25,6 @@
  * this one is built in memory so that a failure leaves no file. */
 #define PACK_OUTPUT_MAX ((size_t)1 << 30)
 
-static void line_error(const char *path, unsigned long long line, const char *msg)
-{
-	cf_diag d;
-	memset(&d, 0, sizeof d);
-	d.severity = CF_ERROR;
-	d.code = "event";
-	d.path = (char *)path;
-	d.line = (uint32_t)line;
-	d.message = (char *)msg;
-	d.field = -1;
-	cli_print_diag(&d);
-}
-
 /* One event line into a record in out. CF_OK, CF_ERR_REJECTED with msg,
  * CF_ERR_LIMIT (the output cap), CF_ERR_NOMEM. */
 static cf_status pack_line(const cf_template_set *set, const char *line, size_t len, cf_buf *out,
@@ -171,6 +158,7 @@ int cmd_pack_events(int argc, char **argv)
 	if (cf_templates_count(set) > CF_EVSTREAM_TEMPLATES_MAX) {
 		cli_error("%zu templates: a stream's table names at most %u",
 		          cf_templates_count(set), CF_EVSTREAM_TEMPLATES_MAX);
+		status = EXIT_REJECTED;
 		goto done;
 	}
 	st = cf_evstream_put_header(&out, set);
@@ -179,6 +167,7 @@ int cmd_pack_events(int argc, char **argv)
 	if (st != CF_OK) {
 		cli_error("the templates cannot be named in a stream's table (%s)",
 		          cf_strerror(st));
+		status = EXIT_REJECTED;
 		goto done;
 	}
 
@@ -209,7 +198,7 @@ int cmd_pack_events(int argc, char **argv)
 		if (too_long) {
 			snprintf(msg, sizeof msg, "line longer than the %zu-byte cap",
 			         CF_SENSOR_EVENT_LINE_MAX);
-			line_error(in_path, lineno, msg);
+			cli_say(CF_ERROR, "event", in_path, (uint32_t)lineno, 0, msg);
 			bad++;
 			continue;
 		}
@@ -221,10 +210,11 @@ int cmd_pack_events(int argc, char **argv)
 		if (st == CF_ERR_LIMIT) {
 			cli_error("%s:%llu: the stream would exceed %zu bytes; split the events",
 			          in_path, lineno, PACK_OUTPUT_MAX);
+			status = EXIT_REJECTED;
 			goto done;
 		}
 		if (st != CF_OK) {
-			line_error(in_path, lineno, msg);
+			cli_say(CF_ERROR, "event", in_path, (uint32_t)lineno, 0, msg);
 			bad++;
 			continue;
 		}

@@ -34,19 +34,6 @@ static int push(const char ***arr, size_t *n, const char *s)
 }
 
 /* Print one diagnostic that is not in a list (events, limit hits). */
-static void say(cf_severity sev, const char *code, const char *path, uint32_t line, const char *msg)
-{
-	cf_diag d;
-	memset(&d, 0, sizeof d);
-	d.severity = sev;
-	d.code = code;
-	d.path = (char *)path;
-	d.line = line;
-	d.message = (char *)msg;
-	d.field = -1;
-	cli_print_diag(&d);
-}
-
 typedef struct run_ctx {
 	const char *events_path;
 	unsigned long long line;
@@ -64,7 +51,7 @@ static void on_report(void *ud, const cf_sensor_report *r)
 		         "treated as no match",
 		         r->channel, r->instance, r->field_name ? r->field_name : "?",
 		         cf_sensor_limit_name(r->pcre2_error));
-		say(CF_WARNING, "match-limit", rc->events_path, (uint32_t)rc->line, msg);
+		cli_say(CF_WARNING, "match-limit", rc->events_path, (uint32_t)rc->line, 0, msg);
 		return;
 	}
 	if (r->kind == CF_SENSOR_REPORT_BOUNDS) {
@@ -73,7 +60,7 @@ static void on_report(void *ud, const cf_sensor_report *r)
 		         "array this sensor supplies; treated as absent",
 		         r->channel, r->instance, r->field + 1,
 		         r->field_name ? r->field_name : "?");
-		say(CF_ERROR, "bounds", rc->events_path, (uint32_t)rc->line, msg);
+		cli_say(CF_ERROR, "bounds", rc->events_path, (uint32_t)rc->line, 0, msg);
 		return;
 	}
 	json_t *o = json_pack(
@@ -116,7 +103,7 @@ static int run_lines(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ctx
 		if (too_long) {
 			snprintf(msg, sizeof msg, "line longer than the %zu-byte cap; skipped",
 			         CF_SENSOR_EVENT_LINE_MAX);
-			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			cli_say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, 0, msg);
 			++*malformed;
 			continue;
 		}
@@ -126,7 +113,7 @@ static int run_lines(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ctx
 		if (st == CF_ERR_NOMEM)
 			return -2;
 		if (st != CF_OK) {
-			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			cli_say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, 0, msg);
 			++*malformed;
 			continue;
 		}
@@ -181,7 +168,7 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 	if (st == CF_ERR_NOMEM)
 		return -2;
 	if (st != CF_OK) {
-		say(CF_ERROR, "event", rc->events_path, 0, msg);
+		cli_say(CF_ERROR, "event", rc->events_path, 0, 0, msg);
 		return -3;
 	}
 	for (;;) {
@@ -195,7 +182,7 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 		rc->line++;
 		if (got < 4) {
 			snprintf(msg, sizeof msg, "record truncated: %ld of 4 length bytes", got);
-			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			cli_say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, 0, msg);
 			++*malformed;
 			break;
 		}
@@ -204,7 +191,7 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 			snprintf(msg, sizeof msg,
 			         "record of %u bytes exceeds the %zu-byte cap; skipped",
 			         (unsigned)len, (size_t)CF_EVSTREAM_RECORD_MAX);
-			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			cli_say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, 0, msg);
 			++*malformed;
 			int sk = cli_in_skip(rd, len);
 			if (sk < 0) {
@@ -223,7 +210,7 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 		if ((size_t)got < len) {
 			snprintf(msg, sizeof msg, "record truncated: %ld of %u bytes", got,
 			         (unsigned)len);
-			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			cli_say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, 0, msg);
 			++*malformed;
 			break;
 		}
@@ -233,7 +220,7 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 			break;
 		}
 		if (st != CF_OK) {
-			say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, msg);
+			cli_say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, 0, msg);
 			++*malformed;
 			continue;
 		}
@@ -609,6 +596,9 @@ int cmd_run(int argc, char **argv)
 	if (cli_in_init(&rd, in, CF_SENSOR_EVENT_LINE_MAX) != 0)
 		goto nomem;
 	have_rd = 1;
+	/* Matches so far reach stdout before cfc waits for more events (a
+	 * live feed through a pipe), not only when a buffer fills. */
+	rd.flush = stdout;
 	run_ctx rc = {ev_name, 0, 0, 0};
 	unsigned long long malformed = 0;
 	int first = cli_in_peek(&rd);

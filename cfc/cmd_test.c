@@ -48,21 +48,6 @@ typedef struct totals {
 	unsigned long uncovered;
 } totals;
 
-static void say(cf_severity sev, const char *code, const char *path, uint32_t line, uint32_t col,
-                const char *msg)
-{
-	cf_diag d;
-	memset(&d, 0, sizeof d);
-	d.severity = sev;
-	d.code = code;
-	d.path = (char *)path;
-	d.line = line;
-	d.col = col;
-	d.message = (char *)msg;
-	d.field = -1;
-	cli_print_diag(&d);
-}
-
 /* The test's event as one line of JSON (the fields it gives, in order). */
 static char *event_json(const cf_sensor *s, int tmpl, const cf_rule_test *t)
 {
@@ -202,7 +187,7 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			         "sensor",
 			         h->channel, h->content_version, ver,
 			         st != CF_OK ? "no such sensor build" : step, ntests);
-			say(CF_ERROR, "test-load", label, 0, 0, msg);
+			cli_say(CF_ERROR, "test-load", label, 0, 0, msg);
 			printf("  sensor %-8s NOT LOADED (%s): %zu tests fail\n", ver, step,
 			       ntests);
 			for (uint32_t i = 0; i < h->instance_count; i++)
@@ -262,7 +247,7 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			         t->expect_match ? "match" : "no-match",
 			         e.matched ? "match" : "no match",
 			         e.limits ? " (a regex hit the PCRE2 match limit)" : "", ev);
-			say(CF_ERROR, "test-failed", t->path, t->line, t->col, msg);
+			cli_say(CF_ERROR, "test-failed", t->path, t->line, t->col, msg);
 		}
 		printf("  sensor %-8s %u passed, %u failed\n", ver, sp, sf);
 		tot->runs += ntests;
@@ -275,7 +260,7 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 		snprintf(msg, sizeof msg,
 		         "no sensor build of template '%s' is in scope (requires_sensor %.*s)",
 		         tpl->name, (int)h->requires_sensor.len, h->requires_sensor.ptr);
-		say(CF_ERROR, "test-scope", label, 0, 0, msg);
+		cli_say(CF_ERROR, "test-scope", label, 0, 0, msg);
 		failed = 1;
 	}
 
@@ -345,8 +330,8 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 				memcpy(file, loc.file.ptr, loc.file.len);
 				file[loc.file.len] = 0;
 			}
-			say(require_coverage ? CF_ERROR : CF_WARNING, "coverage",
-			    file ? file : label, file ? loc.line : 0, file ? loc.col : 0, msg);
+			cli_say(require_coverage ? CF_ERROR : CF_WARNING, "coverage",
+			        file ? file : label, file ? loc.line : 0, file ? loc.col : 0, msg);
 			free(file);
 			if (require_coverage)
 				failed = 1;

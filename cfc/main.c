@@ -290,7 +290,8 @@ static const cmd commands[] = {
      "                       must not be a terminal; `-`: stdout)\n"
      "  -h, --help           show this help\n"
      "\n"
-     "Exit status: 0 written, 1 a malformed line or template (nothing written),\n"
+     "Exit status: 0 written; 1 a malformed line or template, more templates than\n"
+     "a stream's table names (256), or a stream over 1 GiB (nothing written);\n"
      "2 usage error, unreadable or unwritable file, out of memory.\n"},
 };
 

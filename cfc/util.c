@@ -246,6 +246,10 @@ cf_status cf_buf_reserve(cf_buf *b, size_t extra)
 	size_t ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > SIZE_MAX / 4 ? need : ncap * 2;
+	/* Never more than the limit holds: doubling near a 1 GiB limit would
+	 * otherwise ask for 2 GiB. */
+	if (b->limit < SIZE_MAX && ncap > b->limit + 1)
+		ncap = b->limit + 1;
 	uint8_t *n = realloc(b->data, ncap);
 	if (!n)
 		return CF_ERR_NOMEM;

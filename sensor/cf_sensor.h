@@ -265,8 +265,8 @@ const char *cf_sensor_event_template(const cf_sensor_event *ev);
 struct json_t;
 cf_status cf_event_json_shape(struct json_t *root, const char **tname, struct json_t **fields,
                               char *msg, size_t msg_len);
-cf_status cf_event_json_value(const char *key, struct json_t *val, uint8_t type,
-                              cf_sensor_value *v, char *msg, size_t msg_len);
+cf_status cf_event_json_value(const char *key, struct json_t *val, uint8_t type, cf_sensor_value *v,
+                              char *msg, size_t msg_len);
 
 /* ---- Binary event streams (format/EVENTS.md) ------------------------------ */
 
@@ -275,17 +275,23 @@ cf_status cf_event_json_value(const char *key, struct json_t *val, uint8_t type,
  * the templates and field names it uses, then records: a u32 length and
  * that many bytes. `cfc run` reads one when the events' first byte is 0x89.
  */
-#define CF_EVSTREAM_MAGIC "\x89" "CFE\r\n\x1a\n"
+/* 89 43 46 45 0D 0A 1A 0A (octal escapes: "\x89C" would be one hex escape) */
+#define CF_EVSTREAM_MAGIC "\211CFE\r\n\032\n"
 #define CF_EVSTREAM_MAGIC_LEN 8u
 #define CF_EVSTREAM_VERSION 1u
 #define CF_EVSTREAM_PREFIX_LEN 16u
-#define CF_EVSTREAM_TABLE_MAX (1u << 20)            /* table bytes */
-#define CF_EVSTREAM_TEMPLATES_MAX 256u              /* templates in a table */
+#define CF_EVSTREAM_TABLE_MAX (1u << 20)                /* table bytes */
+#define CF_EVSTREAM_TEMPLATES_MAX 256u                  /* templates in a table */
 #define CF_EVSTREAM_RECORD_MAX CF_SENSOR_EVENT_LINE_MAX /* record bytes */
 
 /* Value kinds in a record. */
-enum { CF_EVSTREAM_NULL = 0, CF_EVSTREAM_STRING, CF_EVSTREAM_UINT, CF_EVSTREAM_FALSE,
-       CF_EVSTREAM_TRUE };
+enum {
+	CF_EVSTREAM_NULL = 0,
+	CF_EVSTREAM_STRING,
+	CF_EVSTREAM_UINT,
+	CF_EVSTREAM_FALSE,
+	CF_EVSTREAM_TRUE
+};
 
 /* Check the prefix (len bytes at p, CF_EVSTREAM_PREFIX_LEN needed): the
  * table's length into *table_len, or CF_ERR_REJECTED with a message. */
@@ -313,17 +319,19 @@ const char *cf_sensor_evmap_template_name(const cf_sensor_evmap *m, size_t i);
  * template or field, a value of the wrong type, a field given twice;
  * CF_ERR_LIMIT over CF_EVSTREAM_RECORD_MAX.
  */
-cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
-                                 const uint8_t *rec, size_t len, char *msg, size_t msg_len);
+cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, const uint8_t *rec,
+                                 size_t len, char *msg, size_t msg_len);
 
 /*
  * Writing a stream into b: the prefix and table naming every template of
  * the set with its fields in manifest order, then one record per event of
  * template index tmpl (its place in the set): vals[f] for each field f with
  * given[f] set (a value of type 0 is written as null). A record that fails
- * leaves nothing in b. CF_ERR_INVALID for a set a table cannot name,
- * CF_ERR_REJECTED for a record over CF_EVSTREAM_RECORD_MAX, CF_ERR_LIMIT
- * when b would pass its limit, CF_ERR_NOMEM.
+ * leaves nothing in b. put_header: CF_ERR_INVALID for a set a table cannot
+ * name, CF_ERR_LIMIT for a table over CF_EVSTREAM_TABLE_MAX. put_record:
+ * CF_ERR_INVALID for nvals over CF_MAX_FIELDS, CF_ERR_REJECTED for a record
+ * over CF_EVSTREAM_RECORD_MAX. Both: CF_ERR_LIMIT when b would pass its
+ * limit, CF_ERR_NOMEM.
  */
 struct cf_buf;
 cf_status cf_evstream_put_header(struct cf_buf *b, const cf_template_set *set);

@@ -1902,7 +1902,19 @@ static void test_evstream_c291_field_21(void **state)
 	uint16_t ti = set_index(set, "ipc-named-pipe");
 	assert_int_equal(b.data[hdr + 4] | b.data[hdr + 5] << 8, ti);
 	assert_int_equal(b.data[hdr + 6], 3);
-	assert_non_null(memchr(b.data + hdr, 20, b.len - hdr));
+	int sddl_at_20 = 0;
+	for (size_t pos = hdr + 8, i = 0; i < 3; i++) {
+		uint8_t fi = b.data[pos], kind = b.data[pos + 1];
+		pos += 2;
+		assert_int_equal(kind, CF_EVSTREAM_STRING);
+		uint32_t sl = le32(b.data + pos);
+		if (fi == 20)
+			sddl_at_20 = sl == strlen("D:(A;;GA;;;WD)") &&
+			             memcmp(b.data + pos + 4, "D:(A;;GA;;;WD)", sl) == 0;
+		pos += 4 + sl;
+		assert_true(pos <= b.len);
+	}
+	assert_true(sddl_at_20);
 
 	char msg[256];
 	hits hb, hj;
