@@ -33,7 +33,7 @@ static int push(const char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
-/* Print one diagnostic that is not in a list (events, limit hits). */
+/* What the event loop and the report callback share. */
 typedef struct run_ctx {
 	const char *events_path;
 	unsigned long long line;
