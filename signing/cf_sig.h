@@ -81,9 +81,16 @@ void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE
 
 /* ---- Public keys --------------------------------------------------------- */
 
+/*
+ * Line ends, for the key and signature file parsers below: each line ends
+ * in "\n" or "\r\n"; the last line's end may be missing, or one empty line
+ * may follow it; no other CR, no NUL, nothing more (docs/signing.md, "Line
+ * ends"). The text of a line never includes its line end.
+ */
+
 /* Parse a public key file: "untrusted comment: ..." line, then the base64 of
- * "Ed" | key id (8) | Ed25519 key (32), each line ending in "\n". Borrows
- * text; on CF_OK the caller frees *out with cf_pubkey_free(). */
+ * "Ed" | key id (8) | Ed25519 key (32). Borrows text; on CF_OK the caller
+ * frees *out with cf_pubkey_free(). */
 cf_status cf_pubkey_parse(const char *text, size_t len, cf_pubkey **out, cf_sig_error *err);
 /* The file text for pk (malloc'd, NUL-terminated; caller frees with free()). */
 cf_status cf_pubkey_serialize(const cf_pubkey *pk, char **out, size_t *out_len);
@@ -150,8 +157,8 @@ void cf_key_secret_free(void *p);
 #define CF_SIG_ALLOW_LEGACY 0x1u /* accept "Ed" (non-prehashed) signatures */
 
 /*
- * Parse a signature file: exactly four "\n"-terminated lines, no CR and no
- * NUL: "untrusted comment: TEXT" (<= CF_SIG_UNTRUSTED_MAX bytes), base64 of
+ * Parse a signature file: exactly four lines (line ends as for key files,
+ * above): "untrusted comment: TEXT" (<= CF_SIG_UNTRUSTED_MAX bytes), base64 of
  * alg (2) | key id (8) | signature (64), "trusted comment: TEXT"
  * (<= CF_SIG_TRUSTED_MAX), base64 of the global signature (64). Base64 is
  * the padded standard alphabet, canonical, nothing else on the line.

@@ -1,6 +1,7 @@
 /*
  * common.c - shared helpers of signing/: libsodium start-up, error detail,
- * strict line splitting and strict base64.
+ * line splitting (strict, with the line ends real tools write) and strict
+ * base64.
  */
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +110,21 @@ void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE
 	out[2 * CF_KEY_ID_SIZE] = 0;
 }
 
+/* The length of the line end at text[off] (1 for "\n", 2 for "\r\n"), or 0. */
+static size_t eol_at(const char *text, size_t len, size_t off)
+{
+	if (off < len && text[off] == '\n')
+		return 1;
+	if (len - off >= 2 && text[off] == '\r' && text[off + 1] == '\n')
+		return 2;
+	return 0;
+}
+
+/*
+ * The grammar (docs/signing.md, "Line ends"): n lines, each ended by "\n"
+ * or "\r\n"; the last line's end may be missing, and when it is there one
+ * empty line may follow. A CR anywhere else and a NUL anywhere are errors.
+ */
 cf_status cf_sig_lines(const char *text, size_t len, sig_line *lines, size_t n, const char *what,
                        cf_sig_check check, cf_sig_error *err)
 {
@@ -123,29 +139,42 @@ cf_status cf_sig_lines(const char *text, size_t len, sig_line *lines, size_t n, 
 			                   lineno - 1, lineno == 2 ? "" : "s", n);
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t end = nl ? (size_t)(nl - text) : len;
+		/* the line's text ends before its "\r\n" */
+		size_t stop = nl && end > off && text[end - 1] == '\r' ? end - 1 : end;
 		const char *nul = memchr(text + off, 0, end - off);
 		if (nul)
 			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
 			                   "%s: line %u: NUL byte at column %zu", what, lineno,
 			                   (size_t)(nul - (text + off)) + 1);
-		const char *cr = memchr(text + off, '\r', end - off);
+		const char *cr = memchr(text + off, '\r', stop - off);
 		if (cr)
+			return cf_sig_fail(
+			    err, CF_ERR_SIGNATURE, check,
+			    "%s: line %u: carriage return at column %zu (a line ends "
+			    "in \"\\n\" or \"\\r\\n\")",
+			    what, lineno, (size_t)(cr - (text + off)) + 1);
+		if (!nl && i + 1 < n)
 			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
-			                   "%s: line %u: carriage return at column %zu (lines must "
-			                   "end in a plain newline)",
-			                   what, lineno, (size_t)(cr - (text + off)) + 1);
-		if (!nl)
-			return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
-			                   "%s is truncated: line %u has no newline at the end",
-			                   what, lineno);
+			                   "%s is truncated: %u line%s, expected %zu", what, lineno,
+			                   lineno == 1 ? "" : "s", n);
 		lines[i].ptr = text + off;
-		lines[i].len = end - off;
-		off = end + 1;
+		lines[i].len = stop - off;
+		off = nl ? end + 1 : len;
 	}
-	if (off != len)
+	/* After the last line: at most one empty line. */
+	size_t p = off, empty = 0, e;
+	while ((e = eol_at(text, len, p)) != 0) {
+		empty++;
+		p += e;
+	}
+	if (p != len)
 		return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
 		                   "%s: unexpected data after line %zu (%zu more byte%s)", what, n,
 		                   len - off, len - off == 1 ? "" : "s");
+	if (empty > 1)
+		return cf_sig_fail(err, CF_ERR_SIGNATURE, check,
+		                   "%s: %zu empty lines after line %zu (at most one is allowed)",
+		                   what, empty, n);
 	return CF_OK;
 }
 

@@ -1,7 +1,7 @@
 /*
  * sig.c - minisign signature files: strict parser, signer and verifier.
  *
- * A signature file is exactly four lines, each ending in "\n":
+ * A signature file is exactly four lines (line ends: cf_sig_lines()):
  *   untrusted comment: TEXT            (not authenticated)
  *   base64(alg | key id | signature)   (74 bytes, layout in sig_int.h)
  *   trusted comment: TEXT              (covered by the global signature)

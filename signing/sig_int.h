@@ -72,7 +72,7 @@ struct cf_sig {
 	size_t trusted_len;
 };
 
-/* One line of a text file, without its "\n". */
+/* One line of a text file, without its line end ("\n" or "\r\n"). */
 typedef struct sig_line {
 	const char *ptr;
 	size_t len;
@@ -86,9 +86,11 @@ cf_status cf_sig_fail(cf_sig_error *err, cf_status st, cf_sig_check check, const
     __attribute__((format(printf, 4, 5)));
 
 /*
- * Split text into exactly n lines, each ending in "\n", with no NUL and no
- * CR; what names the file in messages ("signature file"). Errors are
- * CF_ERR_SIGNATURE with the given check.
+ * Split text into exactly n lines; what names the file in messages
+ * ("signature file"). Each line ends in "\n" or "\r\n"; the last line may
+ * lack its end, or be followed by one empty line. No NUL anywhere, no CR
+ * but in a "\r\n", nothing else after line n. Errors are CF_ERR_SIGNATURE
+ * with the given check.
  */
 cf_status cf_sig_lines(const char *text, size_t len, sig_line *lines, size_t n, const char *what,
                        cf_sig_check check, cf_sig_error *err);

@@ -2,7 +2,9 @@
 # cfc keygen / sign / verify against the stock minisign binary, both ways:
 # cfc keys + cfc sign verified by minisign -V; minisign -G keys (-W and
 # encrypted) + cfc sign verified by both; minisign -S signatures carrying a
-# cfc trusted comment verified by cfc; legacy signatures only with --legacy.
+# cfc trusted comment verified by cfc; legacy signatures only with --legacy;
+# keys and signatures with the line ends other tools write (an extra empty
+# line, no final newline, CRLF), accepted by both.
 #
 # minisign reads passwords from stdin when it is not a terminal, so an
 # encrypted minisign key is made with `printf 'pw\npw\n' | minisign -G`;
@@ -137,4 +139,48 @@ mv out stdout.sig
 expect 0 env SOURCE_DATE_EPOCH=7 "$CFC" sign -s mw.sec -t "$T" pl.cf </dev/null
 cmp -s stdout.sig pl.cf.minisig || fail "sign -x - differs from the file it wrote"
 expect 0 minisign -V -p mw.pub -m pl.cf -x stdout.sig
+
+# 11. Line ends (docs/signing.md, "Line ends"). A minisign key pair and a
+# minisign signature, rewritten the way editors, Windows tools and CI
+# variables leave them, still work: the public key verifies, the secret key
+# signs what stock minisign verifies, the signature verifies. minisign 0.11
+# reads every one of these forms too.
+# form NAME IN OUT: IN (every line ending in "\n") rewritten.
+form() {
+	case $1 in
+	extra) { cat "$2" && printf '\n'; } >"$3" ;;           # one empty line at the end
+	nofinal) head -c -1 "$2" >"$3" ;;                     # no final newline
+	crlf) sed 's/$/\r/' "$2" >"$3" ;;                      # unix2dos
+	crlf-extra) { sed 's/$/\r/' "$2" && printf '\r\n'; } >"$3" ;;
+	crlf-nofinal) sed 's/$/\r/' "$2" | head -c -2 >"$3" ;;
+	pasted) sed '$!s/$/\r/' "$2" >"$3" ;; # CRLF text, trimmed, then echo "$VAR" >FILE
+	*) fail "form $1" ;;
+	esac
+	! cmp -s "$2" "$3" || fail "form $1 left $2 unchanged"
+}
+[ "$(tail -c 1 mt.sig | od -An -c | tr -d ' ')" = '\n' ] || fail "mt.sig does not end in a newline"
+for f in extra nofinal crlf crlf-extra crlf-nofinal pasted; do
+	form $f mw.pub $f.pub
+	form $f mw.sec $f.sec
+	form $f mt.sig $f.sig
+	form $f cfc.sec $f-cfc.sec
+	expect 0 "$CFC" verify -p $f.pub -x mt.sig pl.cf
+	expect 0 "$CFC" verify -p mw.pub -x $f.sig pl.cf
+	expect 0 "$CFC" verify -p $f.pub -x $f.sig pl.cf
+	expect 0 "$CFC" sign -s $f.sec -t "$T" -x $f-out.sig c291.cf </dev/null
+	expect 0 minisign -V -p mw.pub -m c291.cf -x $f-out.sig
+	expect 0 "$CFC" verify -p $f.pub -x $f-out.sig c291.cf
+	# an encrypted key (cfc keygen, interactive limits) in this form
+	expect 0 "$CFC" sign -s $f-cfc.sec -t "$T" --password-file pw -x $f-cfc.sig c291.cf
+	expect 0 minisign -V -p cfc.pub -m c291.cf -x $f-cfc.sig
+	# what minisign 0.11 itself makes of this form
+	expect 0 minisign -V -p $f.pub -m pl.cf -x $f.sig
+	expect 0 minisign -S -s $f.sec -m pl.cf -x $f-m.sig </dev/null
+	expect 0 minisign -V -p mw.pub -m pl.cf -x $f-m.sig
+done
+# An encrypted minisign key (minisign's own scrypt limits), pasted with CRLF.
+form crlf me.sec crlf-me.sec
+expect 0 "$CFC" sign -s crlf-me.sec -t "$T" --password-file pw -x crlf-me.sig c291.cf
+expect 0 minisign -V -p me.pub -m c291.cf -x crlf-me.sig
+expect 0 "$CFC" verify -p me.pub -x crlf-me.sig c291.cf
 exit 0

@@ -4,7 +4,8 @@
 # of its signature file flipped (except the untrusted comment's text, which
 # minisign leaves unauthenticated by design), the wrong public key, a
 # signature moved from another file or another version, truncated and
-# malformed key and signature files, bad base64. cfc sign: wrong password,
+# malformed key and signature files, bad base64, line ends other than the
+# accepted ones (docs/signing.md, "Line ends"). cfc sign: wrong password,
 # truncated secret keys.
 set -u
 : "${CFC:?}" "${SRC:?}" "${TMP:?}"
@@ -117,26 +118,33 @@ expect_err 1 'signed for channel 8, but the file is channel 7' "$CFC" verify -p 
 expect 0 minisign -S -s k.sec -m v42.cf -x lie.sig -t "${tc/fields:2/fields:1}" </dev/null
 expect_err 1 'signed for a field count of 1, but the file has 2' "$CFC" verify -p k.pub -x lie.sig v42.cf
 
-# Truncated signature and key files at every length.
+# Truncated signature and key files at every length; only the final
+# newline may be missing.
 sig=v42.cf.minisig
 n=$(stat -c %s $sig)
-for ((i = 0; i < n; i++)); do
+for ((i = 0; i < n - 1; i++)); do
 	head -c $i $sig >cut.sig
 	expect 1 "$CFC" verify -p k.pub -x cut.sig v42.cf
 	grep -q 'signature file syntax' err || fail "truncated at $i: $(cat err)"
 done
+head -c $((n - 1)) $sig >cut.sig
+expect 0 "$CFC" verify -p k.pub -x cut.sig v42.cf
 n=$(stat -c %s k.pub)
-for ((i = 0; i < n; i++)); do
+for ((i = 0; i < n - 1; i++)); do
 	head -c $i k.pub >cut.pub
 	expect 1 "$CFC" verify -p cut.pub v42.cf
 	grep -q '^cfc: error: cut.pub: ' err || fail "public key truncated at $i: $(cat err)"
 done
+head -c $((n - 1)) k.pub >cut.pub
+expect 0 "$CFC" verify -p cut.pub v42.cf
 n=$(stat -c %s k.sec)
-for ((i = 0; i < n; i += 7)); do
+for ((i = 0; i < n - 1; i += 7)); do
 	head -c $i k.sec >cut.sec
 	expect 1 "$CFC" sign -s cut.sec -t tiny.yaml -x cut-out.sig v42.cf
 	[ ! -e cut-out.sig ] || fail "a truncated secret key signed"
 done
+head -c $((n - 1)) k.sec >cut.sec
+expect 0 "$CFC" sign -s cut.sec -t tiny.yaml -x cut-out.sig v42.cf
 
 # Malformed signature files: each gets its own message.
 b2=$(sed -n 2p $sig)
@@ -154,10 +162,26 @@ printf '%s\n%s\n%s\n%s\n' "$l1" "$b2" "$l3" "${b4:0:80}" >bad.sig
 check_sig 'line 4: global signature has 80 base64 characters, expected 88'
 printf '%s\n%s\n%s\n%s\n' "$l1" "$b2" "$l3" "${b4:0:87}!" >bad.sig
 check_sig 'line 4: global signature is not valid base64'
-printf '%s\r\n%s\n%s\n%s\n' "$l1" "$b2" "$l3" "$b4" >bad.sig
-check_sig 'line 1: carriage return'
 printf '%s\n%s\n%s\n%s\n%s\n' "$l1" "$b2" "$l3" "$b4" "$b4" >bad.sig
 check_sig 'unexpected data after line 4'
+# Line ends: "\n" or "\r\n", the last one optional, one empty line after it
+# (accepted: signing_interop.sh); anything else is refused.
+printf '%s\r%s\r%s\r%s\r' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'signature file: line 1: carriage return at column 66'
+printf '%s\r\n%s\r\n%s\r\n%s\r' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'signature file: line 4: carriage return at column 89'
+printf '%s\r\r\n%s\r\n%s\r\n%s\r\n' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'signature file: line 1: carriage return at column 66'
+printf '%s\n%s\n%s\n%s\n\n\n' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'signature file: 2 empty lines after line 4 (at most one is allowed)'
+printf '%s\r\n%s\r\n%s\r\n%s\r\n\r\n\r\n' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'signature file: 2 empty lines after line 4'
+printf '%s\n\n%s\n%s\n%s\n' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'unexpected data after line 4'
+printf '%s\n%s \n%s\n%s\n' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'line 2: signature has 101 base64 characters, expected 100'
+printf '%s\n%s\n%s\n%s\n \n' "$l1" "$b2" "$l3" "$b4" >bad.sig
+check_sig 'unexpected data after line 4 (2 more bytes)'
 printf 'comment: x\n%s\n%s\n%s\n' "$b2" "$l3" "$b4" >bad.sig
 check_sig 'line 1 does not start with "untrusted comment: "'
 printf '%s\n%s\ncomment: x\n%s\n' "$l1" "$b2" "$b4" >bad.sig
@@ -197,6 +221,19 @@ EOF
 printf '%s\n%s\n' "$pk1" "$(cat pk2x)" >bad.pub
 expect_err 1 'unsupported signature algorithm' "$CFC" verify -p bad.pub v42.cf
 expect_err 1 'base64 characters' "$CFC" verify -p k.sec v42.cf
+printf '%s\r%s\r' "$pk1" "$pk2" >bad.pub
+expect_err 1 'bad.pub: public key file: line 1: carriage return at column 56' "$CFC" verify -p bad.pub v42.cf
+printf '%s\n%s\n\n\n' "$pk1" "$pk2" >bad.pub
+expect_err 1 'bad.pub: public key file: 2 empty lines after line 2' "$CFC" verify -p bad.pub v42.cf
+printf '%s\n\n%s\n' "$pk1" "$pk2" >bad.pub
+expect_err 1 'bad.pub: public key file: unexpected data after line 2' "$CFC" verify -p bad.pub v42.cf
+printf '%s\r\n%s \r\n' "$pk1" "$pk2" >bad.pub
+expect_err 1 'line 2: public key has 57 base64 characters, expected 56' "$CFC" verify -p bad.pub v42.cf
+tr '\n' '\r' <k.sec >bad.sec
+expect_err 1 'bad.sec: secret key file: line 1: carriage return' "$CFC" sign -s bad.sec -t tiny.yaml -x bad-out.sig v42.cf
+{ cat k.sec; printf '\n\n'; } >bad.sec
+expect_err 1 'bad.sec: secret key file: 2 empty lines after line 2' "$CFC" sign -s bad.sec -t tiny.yaml -x bad-out.sig v42.cf
+[ ! -e bad-out.sig ] || fail "a malformed secret key signed"
 expect_err 2 "cannot read 'nosuch.pub'" "$CFC" verify -p nosuch.pub v42.cf
 
 # Wrong password: a clear message, exit 1, nothing written.

@@ -1,7 +1,8 @@
 /*
  * test_signing.c - minisign keys and signatures: round trips, every
- * malformation of key and signature files, wrong passwords, the trusted-
- * comment binding, and tamper loops over a signed buffer and its signature.
+ * malformation of key and signature files, the line ends they may have,
+ * wrong passwords, the trusted-comment binding, and tamper loops over a
+ * signed buffer and its signature.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -403,14 +404,15 @@ static void test_key_malformed(void **state)
 	assert_int_equal(cf_pubkey_serialize(g_pk, &pub, &plen), CF_OK);
 	assert_int_equal(cf_seckey_serialize(g_sk, NULL, 0, CF_KDF_SENSITIVE, &sec, &slen), CF_OK);
 
-	/* Truncated at every length. */
-	for (size_t n = 0; n < plen; n++) {
+	/* Truncated at every length (but for the final newline alone, which
+	 * may be missing: test_line_ends). */
+	for (size_t n = 0; n + 1 < plen; n++) {
 		cf_pubkey *pk = NULL;
 		assert_int_not_equal(cf_pubkey_parse(pub, n, &pk, &e), CF_OK);
 		assert_null(pk);
 		assert_true(strlen(e.message) > 0);
 	}
-	for (size_t n = 0; n < slen; n++) {
+	for (size_t n = 0; n + 1 < slen; n++) {
 		cf_seckey *sk = NULL;
 		assert_int_not_equal(cf_seckey_parse(sec, n, NULL, 0, &sk, &e), CF_OK);
 		assert_null(sk);
@@ -429,12 +431,15 @@ static void test_key_malformed(void **state)
 	} cases[] = {
 	    {fmt("comment: x\n%s", b), "does not start with"},
 	    {fmt("%s\n%s", "untrusted comment: x", b), NULL},
-	    {fmt("untrusted comment: x\r\n%s", b), "carriage return"},
-	    {fmt("untrusted comment: x\n%.*s\r\n", blen, b), "carriage return"},
-	    {fmt("untrusted comment: x\n%.*s", blen, b), "no newline"},
-	    {fmt("untrusted comment: x\n%s\n", b), "unexpected data after line 2"},
+	    {fmt("untrusted comment: x\r\n%s", b), NULL},
+	    {fmt("untrusted comment: x\n%.*s\r\n", blen, b), NULL},
+	    {fmt("untrusted comment: x\n%.*s", blen, b), NULL},
+	    {fmt("untrusted comment: x\n%s\n", b), NULL},
+	    {fmt("untrusted comment: x\r\n%.*s\r", blen, b), "line 2: carriage return"},
+	    {fmt("untrusted comment: x\n%s\n\n", b), "2 empty lines after line 2"},
 	    {fmt("untrusted comment: x\n%sextra\n", b), "unexpected data"},
-	    {fmt("untrusted comment: x\n"), "truncated"},
+	    {fmt("untrusted comment: x\n"), "truncated: 1 line, expected 2"},
+	    {fmt("untrusted comment: x"), "truncated: 1 line, expected 2"},
 	    {fmt("untrusted comment: x\n%.*s\n", blen - 4, b), "base64 characters"},
 	    {fmt("untrusted comment: x\n%.*sAAAA\n", blen, b), "base64 characters"},
 	    {fmt("untrusted comment: x\n %.*s\n", blen - 1, b), "not valid base64"},
@@ -690,8 +695,8 @@ static void test_sig_malformed(void **state)
 	cf_sig_error e;
 	char *text = sign_raw(g_sk, msg, sizeof msg, "tc");
 	size_t len = strlen(text);
-	/* Truncated at every length. */
-	for (size_t n = 0; n < len; n++) {
+	/* Truncated at every length (but for the final newline alone). */
+	for (size_t n = 0; n + 1 < len; n++) {
 		cf_sig *sig = NULL;
 		cf_status st = parse_sig(text, n, &sig, &e);
 		assert_int_equal(st, CF_ERR_SIGNATURE);
@@ -712,11 +717,14 @@ static void test_sig_malformed(void **state)
 		const char *expect;
 	} cases[] = {
 	    {fmt("%s\n%s\n%s\n%s\n", l[0], l[1], l[2], l[3]), NULL},
-	    {fmt("%s\n%s\n%s\n%s", l[0], l[1], l[2], l[3]), "no newline"},
+	    {fmt("%s\n%s\n%s\n%s", l[0], l[1], l[2], l[3]), NULL},
 	    {fmt("%s\n%s\n%s\n", l[0], l[1], l[2]), "truncated: 3 lines"},
-	    {fmt("%s\n%s\n%s\n%s\n\n", l[0], l[1], l[2], l[3]), "unexpected data after line 4"},
-	    {fmt("%s\r\n%s\n%s\n%s\n", l[0], l[1], l[2], l[3]), "carriage return"},
-	    {fmt("%s\n%s\n%s\n%s\r\n", l[0], l[1], l[2], l[3]), "carriage return"},
+	    {fmt("%s\n%s\n%s", l[0], l[1], l[2]), "truncated: 3 lines"},
+	    {fmt("%s\n%s\n%s\n%s\n\n", l[0], l[1], l[2], l[3]), NULL},
+	    {fmt("%s\n%s\n%s\n%s\n\n\n", l[0], l[1], l[2], l[3]), "2 empty lines after line 4"},
+	    {fmt("%s\r\n%s\n%s\n%s\n", l[0], l[1], l[2], l[3]), NULL},
+	    {fmt("%s\n%s\n%s\n%s\r\n", l[0], l[1], l[2], l[3]), NULL},
+	    {fmt("%s\r%s\n%s\n%s\n", l[0], l[1], l[2], l[3]), "line 1: carriage return"},
 	    {fmt("Untrusted comment: x\n%s\n%s\n%s\n", l[1], l[2], l[3]), "line 1 does not start"},
 	    {fmt("%s\n%s\nTrusted comment: tc\n%s\n", l[0], l[1], l[3]), "line 3 does not start"},
 	    {fmt("%s\n%s\n%s\n%s\n", l[0], l[2], l[1], l[3]), "line 2: signature has"},
@@ -789,6 +797,172 @@ static void test_sig_malformed(void **state)
 	for (int i = 0; i < 4; i++)
 		free(l[i]);
 	free(text);
+}
+
+/* ---- line ends ----------------------------------------------------------- */
+
+/* The line ends a key or signature file may have (docs/signing.md, "Line
+ * ends"), and the near misses that stay refused. */
+static const struct line_form {
+	const char *name;
+	const char *eol; /* each line's end; NULL: alternate "\r\n" and "\n" */
+	int lf_first;    /* with eol NULL: line 1 ends in "\n" */
+	size_t drop;     /* bytes of the last line end left out */
+	const char *tail;
+	int edit;         /* 1: an empty line after line 1; 2: a space before the last line end */
+	const char *fail; /* NULL: accepted; else a part of the message */
+} line_forms[] = {
+    {"LF", "\n", 0, 0, "", 0, NULL},
+    {"LF, one empty line at the end", "\n", 0, 0, "\n", 0, NULL},
+    {"LF, no final newline", "\n", 0, 1, "", 0, NULL},
+    {"CRLF", "\r\n", 0, 0, "", 0, NULL},
+    {"CRLF, one empty line at the end", "\r\n", 0, 0, "\r\n", 0, NULL},
+    {"CRLF, no final line end", "\r\n", 0, 2, "", 0, NULL},
+    {"CRLF then LF", NULL, 0, 0, "", 0, NULL},
+    {"LF then CRLF", NULL, 1, 0, "", 0, NULL},
+    {"CRLF, one empty LF line at the end", "\r\n", 0, 0, "\n", 0, NULL},
+    /* near misses */
+    {"bare CR", "\r", 0, 0, "", 0, "line 1: carriage return at column"},
+    {"CRLF without its last LF", "\r\n", 0, 1, "", 0, "carriage return at column"},
+    {"CR CR LF", "\r\r\n", 0, 0, "", 0, "line 1: carriage return at column"},
+    {"LF CR", "\n\r", 0, 0, "", 0, "line 2: carriage return at column 1 "},
+    {"LF, two empty lines at the end", "\n", 0, 0, "\n\n", 0, "2 empty lines after line"},
+    {"CRLF, two empty lines at the end", "\r\n", 0, 0, "\r\n\r\n", 0, "2 empty lines after"},
+    {"LF, three empty lines at the end", "\n", 0, 0, "\n\r\n\n", 0, "3 empty lines after"},
+    {"an empty line, then a CR", "\n", 0, 0, "\n\r", 0, "unexpected data after line"},
+    {"a line of one space at the end", "\n", 0, 0, " \n", 0, "unexpected data after line"},
+    {"a line of one tab at the end", "\r\n", 0, 0, "\t\r\n", 0, "unexpected data after line"},
+    {"an extra line", "\n", 0, 0, "x\n", 0, "unexpected data after line"},
+    {"an empty line in the middle", "\n", 0, 0, "", 1, "unexpected data after line"},
+    {"CRLF, an empty line in the middle", "\r\n", 0, 0, "", 1, "unexpected data after line"},
+    {"a space at the end of the base64 line", "\n", 0, 0, "", 2, "base64 characters"},
+    {"CRLF, a space at the end of the base64 line", "\r\n", 0, 0, "", 2, "base64 characters"},
+};
+
+/* text (every line ending in "\n") rewritten into form f; malloc'd, *len
+ * bytes. */
+static char *line_form_apply(const char *text, const struct line_form *f, size_t *len)
+{
+	size_t n = strlen(text), cap = 3 * n + 16, w = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	unsigned lineno = 0;
+	size_t last_eol = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] != '\n') {
+			out[w++] = text[i];
+			continue;
+		}
+		lineno++;
+		if (f->edit == 2 && i + 1 == n)
+			out[w++] = ' ';
+		const char *eol = f->eol;
+		if (!eol)
+			eol = (lineno % 2 == 1) == !f->lf_first ? "\r\n" : "\n";
+		last_eol = strlen(eol);
+		memcpy(out + w, eol, last_eol);
+		w += last_eol;
+		if (f->edit == 1 && lineno == 1) {
+			memcpy(out + w, eol, last_eol);
+			w += last_eol;
+		}
+	}
+	assert_true(f->drop <= last_eol);
+	w -= f->drop;
+	size_t tl = strlen(f->tail);
+	memcpy(out + w, f->tail, tl);
+	w += tl;
+	assert_true(w < cap);
+	out[w] = 0;
+	*len = w;
+	return out;
+}
+
+/* Check one form of one file: accepted (parse and compare with want) or
+ * refused with its message. kind: 0 public key, 1 secret key, 2 signature. */
+static void line_form_check(int kind, const char *canon, const char *pw, const char *want,
+                            const struct line_form *f)
+{
+	static const char *const kind_name[] = {"public key", "secret key", "signature"};
+	size_t len = 0;
+	char *text = line_form_apply(canon, f, &len);
+	cf_sig_error e;
+	memset(&e, 0, sizeof e);
+	cf_status st;
+	char *got = NULL;
+	size_t got_len = 0;
+	if (kind == 0) {
+		cf_pubkey *pk = NULL;
+		st = cf_pubkey_parse(text, len, &pk, &e);
+		if (st == CF_OK)
+			assert_int_equal(cf_pubkey_serialize(pk, &got, &got_len), CF_OK);
+		cf_pubkey_free(pk);
+	} else if (kind == 1) {
+		int enc = -1;
+		cf_status st2 = cf_seckey_encrypted(text, len, &enc, &e);
+		cf_seckey *sk = NULL;
+		st = cf_seckey_parse(text, len, pw, pw ? strlen(pw) : 0, &sk, &e);
+		assert_int_equal(st2, st);
+		if (st == CF_OK) {
+			assert_int_equal(enc, pw != NULL);
+			cf_pubkey *pk = NULL;
+			assert_int_equal(cf_seckey_pubkey(sk, &pk), CF_OK);
+			assert_int_equal(cf_pubkey_serialize(pk, &got, &got_len), CF_OK);
+			cf_pubkey_free(pk);
+		}
+		cf_seckey_free(sk);
+	} else {
+		cf_sig *sig = NULL;
+		st = cf_sig_parse(text, len, &sig, &e);
+		if (st == CF_OK) {
+			const uint8_t msg[] = "line ends";
+			assert_int_equal(cf_sig_verify(g_pk, sig, msg, sizeof msg, 0, &e), CF_OK);
+			size_t tl = 0;
+			got = strdup(cf_sig_trusted_comment(sig, &tl));
+			assert_non_null(got);
+			assert_int_equal(strlen(got), tl);
+		}
+		cf_sig_free(sig);
+	}
+	if (!f->fail) {
+		if (st != CF_OK)
+			fail_msg("%s, %s: refused: %s", kind_name[kind], f->name, e.message);
+		assert_string_equal(got, want);
+	} else {
+		if (st != CF_ERR_SIGNATURE || !strstr(e.message, f->fail))
+			fail_msg("%s, %s: status %d, message \"%s\", expected \"%s\"",
+			         kind_name[kind], f->name, (int)st, e.message, f->fail);
+		assert_int_equal(e.check, kind == 2 ? CF_SIG_CHECK_SYNTAX : CF_SIG_CHECK_KEY);
+	}
+	free(got);
+	free(text);
+}
+
+/* Public keys, secret keys (unencrypted and encrypted) and signatures in
+ * every accepted line-end form parse to the same thing; the near misses are
+ * refused, each with its message. */
+static void test_line_ends(void **state)
+{
+	(void)state;
+	char *pub = NULL, *sec = NULL, *esec = NULL;
+	size_t plen = 0, slen = 0, elen = 0;
+	assert_int_equal(cf_pubkey_serialize(g_pk, &pub, &plen), CF_OK);
+	assert_int_equal(cf_seckey_serialize(g_sk, NULL, 0, CF_KDF_SENSITIVE, &sec, &slen), CF_OK);
+	assert_int_equal(cf_seckey_serialize(g_sk, "pw", 2, CF_KDF_INTERACTIVE, &esec, &elen),
+	                 CF_OK);
+	const uint8_t msg[] = "line ends";
+	char *sig = sign_raw(g_sk, msg, sizeof msg, "timestamp:1\tfile:x");
+	for (size_t i = 0; i < sizeof line_forms / sizeof line_forms[0]; i++) {
+		const struct line_form *f = &line_forms[i];
+		line_form_check(0, pub, NULL, pub, f);
+		line_form_check(1, sec, NULL, pub, f);
+		line_form_check(1, esec, "pw", pub, f);
+		line_form_check(2, sig, NULL, "timestamp:1\tfile:x", f);
+	}
+	free(sig);
+	free(pub);
+	cf_key_secret_free(sec);
+	cf_key_secret_free(esec);
 }
 
 /* Flip every byte of a signed buffer, and every byte of its signature file:
@@ -1230,6 +1404,7 @@ int main(void)
 	    cmocka_unit_test(test_legacy),
 	    cmocka_unit_test(test_channel_verify_fd),
 	    cmocka_unit_test(test_sig_malformed),
+	    cmocka_unit_test(test_line_ends),
 	    cmocka_unit_test(test_tamper_loop),
 	    cmocka_unit_test(test_channel_sign_verify),
 	    cmocka_unit_test(test_binding_parse),
