@@ -1,10 +1,15 @@
 /*
  * fuzz_bundle.c - the in-memory bundle verifier (cf_bundle_open): archive
- * entries and caps, the manifest's signature, the manifest, the entry set
- * and every file, against the fixed test key fuzz/keys/fuzz.pub.
+ * entries and caps, nothing after the archive (the end-of-archive marker,
+ * zero padding, one zstd frame or gzip member), the manifest's signature,
+ * the manifest, the entry set and every file, against the fixed test key
+ * fuzz/keys/fuzz.pub.
  *
  * The seeds (fuzz/seed.sh) are real bundles signed with fuzz/keys/fuzz.key
  * at SOURCE_DATE_EPOCH 1721361600; the fuzzer checks them an hour later.
+ * tests/corpus/bundle adds variants of them with something after the
+ * archive (a second zstd frame or gzip member, data after the end marker,
+ * no end marker) and one whose zstd frame carries a checksum.
  * Low caps make the cap checks reachable with small inputs. A bundle that
  * opens is read back through every accessor.
  */

@@ -147,8 +147,11 @@ typedef struct cf_bundle_open_opts {
  * Verify a bundle held in memory, in the order docs/bundles.md gives:
  * archive entries (tar only, zstd/gzip/none, caps enforced at each header
  * before its data is read, plain names of regular files only, no
- * duplicates), the manifest's signature by pk and its trusted comment, the
- * manifest itself, its expiry against opts->now, the entry set (nothing
+ * duplicates), nothing after the archive (one zstd frame or gzip member
+ * ending at len, the tar's end-of-archive marker after its last entry,
+ * then only zero padding to the end of its 10240-byte record), the
+ * manifest's signature by pk and its trusted comment, the manifest
+ * itself, its expiry against opts->now, the entry set (nothing
  * unlisted, every listed file once) and each file (size, BLAKE2b-256,
  * signature size and hash, signature by pk bound to the header, header
  * equal to the manifest's record). Every file-level problem is reported.

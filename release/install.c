@@ -97,7 +97,10 @@ static int json_u63(const json_t *v, uint64_t lo, uint64_t hi, uint64_t *out)
 	return 0;
 }
 
-/* Read STATE_DIR/cfc-state.json; a missing file is an empty state. */
+/* Read STATE_DIR/cfc-state.json; a missing file is an empty state. It must
+ * be a regular file, not a link: anything else (a FIFO that would block the
+ * read, a device, a directory) is refused before it is opened, and is never
+ * replaced. */
 static cf_status state_load(const char *state_dir, state *s, cf_diag_list *diags, int *err_no)
 {
 	cf_status st;
@@ -109,7 +112,8 @@ static cf_status state_load(const char *state_dir, state *s, cf_diag_list *diags
 	if (!file)
 		return CF_ERR_NOMEM;
 	int e = 0;
-	st = cf_file_read(file, STATE_MAX_SIZE, &buf, &len, &e);
+	st = cf_file_read_ex(file, STATE_MAX_SIZE, CF_READ_REGULAR | CF_READ_NOFOLLOW, &buf, &len,
+	                     &e);
 	if (st == CF_ERR_IO && e == ENOENT) {
 		st = CF_OK;
 		goto out;
@@ -122,8 +126,8 @@ static cf_status state_load(const char *state_dir, state *s, cf_diag_list *diags
 		if (err_no)
 			*err_no = e;
 		if (st == CF_ERR_IO && diags)
-			cf_diag_add(diags, CF_ERROR, "bundle-state", file, 0, 0, "cannot read: %s",
-			            strerror(e));
+			cf_diag_add(diags, CF_ERROR, "bundle-state", file, 0, 0,
+			            "cannot read: %s; nothing was written", cf_file_strerror(e));
 		goto out;
 	}
 	json_error_t jerr;

@@ -9,6 +9,18 @@
  * checks run in the order docs/bundles.md lists; nothing is trusted before
  * the manifest's signature verified, and the manifest's JSON is parsed only
  * after that.
+ *
+ * Two libarchive readers are chained: "raw" decompresses the input (zstd,
+ * gzip or none) and hands the stream on block by block through tap_read(),
+ * which notes its length and where its final run of zero bytes starts; the
+ * tar reader parses that stream. libarchive's tar reader stops at the first
+ * zero block and accepts an archive without its end-of-archive marker, and
+ * its filters ignore what follows the compressed data or decode a second
+ * zstd frame or gzip member as more of the same stream. So after the last
+ * entry the rest of the stream is drained through the tap (a bounded
+ * amount) and checked here: the end marker where the entries end, then only
+ * zero padding to the end of the tar record, then nothing left of the
+ * input (check_end()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +39,29 @@ typedef struct rctx {
 	cf_diag_list *diags;
 	uint64_t max_entries, max_entry_size, max_total;
 } rctx;
+
+/* A tar archive is 512-byte blocks, ended by two zero blocks (the end
+ * marker); writers pad it with zeros to a whole record of 20 blocks. */
+#define TAR_BLOCK 512u
+#define TAR_END_MARKER (2 * TAR_BLOCK)
+#define TAR_RECORD (20 * TAR_BLOCK)
+/* How far past the allowed end the rest of the stream is decompressed to
+ * count what is there; beyond this the message says "at least". */
+#define TRAILING_COUNT_MAX ((uint64_t)1 << 20)
+
+#define ZSTD_MAGIC 0xFD2FB528u
+#define ZSTD_SKIPPABLE_MAGIC 0x184D2A50u /* low 4 bits free */
+#define ZSTD_SKIPPABLE_MASK 0xFFFFFFF0u
+
+/* The decompressed stream on its way from the raw reader to the tar
+ * reader: how long it is so far, and where its final run of zeros starts
+ * (every byte from zero_from to len is zero). */
+typedef struct tap {
+	struct archive *raw;
+	uint64_t len;
+	uint64_t zero_from;
+	int failed; /* raw reported an error; its text is in raw */
+} tap;
 
 /* A name as it may be shown: printable ASCII, the rest as '?', cut short. */
 static void shown(const char *name, char out[128])
@@ -143,13 +178,17 @@ static cf_status check_header(rctx *c, struct archive_entry *ae, uint64_t index,
 
 /* libarchive reports "Unrecognized archive format" with EILSEQ (its
  * private ARCHIVE_ERRNO_FILE_FORMAT); anything else at the first header is
- * damage to something it did recognise (a truncated zstd stream, say). */
-static cf_status archive_fail(rctx *c, struct archive *a, uint64_t entries, const char *name)
+ * damage to something it did recognise (a truncated zstd stream, say). A
+ * decompression error that reached the tar reader through the tap has its
+ * cause in the raw reader. */
+static cf_status archive_fail(rctx *c, struct archive *a, const tap *t, uint64_t entries,
+                              const char *name)
 {
-	const char *why = archive_error_string(a);
+	int from_raw = t && t->failed;
+	const char *why = archive_error_string(from_raw ? t->raw : a);
 	if (!why)
 		why = "unknown error";
-	if (entries == 0 && archive_errno(a) == EILSEQ)
+	if (entries == 0 && !from_raw && archive_errno(a) == EILSEQ)
 		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
 		                        "not a bundle (a tar archive, optionally zstd or gzip "
 		                        "compressed): %s",
@@ -165,7 +204,214 @@ static cf_status archive_fail(rctx *c, struct archive *a, uint64_t entries, cons
 	                        entries, why);
 }
 
-/* Read every entry into memory, enforcing the caps as it goes. */
+static uint32_t ld32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Note n more bytes of the decompressed stream. Only the trailing zeros of
+ * a block are scanned (a tar block at a time while they last), so data
+ * costs next to nothing. */
+static void tap_note(tap *t, const uint8_t *p, size_t n)
+{
+	static const uint8_t zeros[TAR_BLOCK];
+	size_t i = n;
+	while (i >= TAR_BLOCK && memcmp(p + i - TAR_BLOCK, zeros, TAR_BLOCK) == 0)
+		i -= TAR_BLOCK;
+	while (i > 0 && p[i - 1] == 0)
+		i--;
+	if (i > 0)
+		t->zero_from = t->len + i;
+	t->len += n;
+}
+
+/* The tar reader's read callback: the raw reader's next block, noted. */
+static la_ssize_t tap_read(struct archive *a, void *arg, const void **out)
+{
+	tap *t = arg;
+	const void *p = NULL;
+	size_t n = 0;
+	la_int64_t off = 0;
+	int r = archive_read_data_block(t->raw, &p, &n, &off);
+	*out = NULL;
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK) {
+		const char *why = archive_error_string(t->raw);
+		t->failed = 1;
+		archive_set_error(a, EIO, "%s", why ? why : "decompression failed");
+		return ARCHIVE_FATAL;
+	}
+	tap_note(t, p, n);
+	*out = p;
+	return (la_ssize_t)n;
+}
+
+/*
+ * Where the zstd frame at the start of p ends, from its header and block
+ * headers alone (RFC 8878, section 3.1.1); nothing is decompressed. 0 when
+ * p does not start with one whole, well-formed frame: the decompressor then
+ * says what is wrong.
+ *
+ *   OFFSET  SIZE  MEANING
+ *   0       4     magic 0xFD2FB528, little-endian
+ *   4       1     descriptor: bits 7-6 content size flag, 5 single segment,
+ *                 4 unused, 3 reserved (must be 0), 2 checksum flag,
+ *                 1-0 dictionary ID flag
+ *   5       0-1   window descriptor; absent with single segment
+ *   ..      0-4   dictionary ID: 0, 1, 2 or 4 bytes by its flag
+ *   ..      0-8   content size: flag 0: 1 byte with single segment, else
+ *                 none; flags 1, 2, 3: 2, 4, 8 bytes
+ *   ..      3     block header, little-endian: bit 0 last block, bits 2-1
+ *                 type (0 raw, 1 RLE, 2 compressed, 3 reserved), bits
+ *                 23-3 size; then its content: 1 byte for RLE, size bytes
+ *                 otherwise. Repeated up to the last block.
+ *   ..      0-4   checksum, when the descriptor's bit 2 is set
+ */
+static size_t zstd_frame_end(const uint8_t *p, size_t len)
+{
+	static const size_t did_size[4] = {0, 1, 2, 4};
+	static const size_t fcs_size[4] = {0, 2, 4, 8};
+	if (len < 5 || ld32(p) != ZSTD_MAGIC)
+		return 0;
+	unsigned fhd = p[4];
+	if (fhd & 0x08)
+		return 0;
+	unsigned single = (fhd >> 5) & 1;
+	size_t off = 5u + (single ? 0u : 1u) + did_size[fhd & 3] + fcs_size[fhd >> 6];
+	if ((fhd >> 6) == 0 && single)
+		off += 1;
+	for (;;) {
+		if (off > len || len - off < 3)
+			return 0;
+		uint32_t bh =
+		    (uint32_t)p[off] | (uint32_t)p[off + 1] << 8 | (uint32_t)p[off + 2] << 16;
+		off += 3;
+		uint32_t type = (bh >> 1) & 3;
+		size_t body = type == 1 ? 1 : (size_t)(bh >> 3);
+		if (type == 3 || len - off < body)
+			return 0;
+		off += body;
+		if (bh & 1)
+			break;
+	}
+	if (fhd & 0x04) {
+		if (len - off < 4)
+			return 0;
+		off += 4;
+	}
+	return off;
+}
+
+static int zstd_magic(const uint8_t *p, size_t len)
+{
+	if (len < 4)
+		return 0;
+	uint32_t m = ld32(p);
+	return m == ZSTD_MAGIC || (m & ZSTD_SKIPPABLE_MASK) == ZSTD_SKIPPABLE_MAGIC;
+}
+
+/*
+ * zstd input is exactly one frame and nothing after it. Checked on the
+ * compressed bytes before any of them is decompressed, so a second frame,
+ * however much it would inflate to, costs nothing. *unwalked is set when
+ * the frame could not be walked (damage the decompressor will report).
+ */
+static cf_status check_zstd_frames(rctx *c, const uint8_t *buf, size_t len, int *unwalked)
+{
+	*unwalked = 0;
+	if (!zstd_magic(buf, len))
+		return CF_OK;
+	if (ld32(buf) != ZSTD_MAGIC)
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "the zstd data starts with a skippable frame; a bundle is "
+		                        "exactly one zstd frame holding the tar archive");
+	size_t end = zstd_frame_end(buf, len);
+	if (end == 0) {
+		*unwalked = 1;
+		return CF_OK;
+	}
+	if (end == len)
+		return CF_OK;
+	return cf_bundle_reject(
+	    c->diags, c->path, "bundle-archive", "%zu byte%s after the end of the archive (%s)",
+	    len - end, len - end == 1 ? "" : "s",
+	    zstd_magic(buf + end, len - end) ? "a second zstd frame; a bundle is exactly one"
+	                                     : "after the zstd frame that holds it");
+}
+
+/*
+ * After the last entry. end is where the last entry's data ends (padded to
+ * 512 bytes), used how much of the stream the tar reader took from there
+ * (1024 when it found the two zero blocks of the end marker). Drains
+ * the rest of the decompressed stream through the tap, at most
+ * TRAILING_COUNT_MAX bytes past the allowed end, then requires: the end
+ * marker right at end; only zero bytes after it, and none past the end of
+ * the 10240-byte tar record that holds it; and all of the input consumed
+ * (for gzip, one member: its trailer's size is the stream's).
+ */
+static cf_status check_end(rctx *c, tap *t, uint64_t end, uint64_t used, const uint8_t *buf,
+                           size_t len, uint64_t entries)
+{
+	uint64_t marker_end = end + TAR_END_MARKER;
+	uint64_t allowed = (marker_end + TAR_RECORD - 1) / TAR_RECORD * TAR_RECORD;
+	uint64_t stop = allowed + TRAILING_COUNT_MAX;
+	int cut = 0;
+	for (;;) {
+		const void *p = NULL;
+		size_t n = 0;
+		la_int64_t off = 0;
+		int r = archive_read_data_block(t->raw, &p, &n, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK)
+			return archive_fail(c, t->raw, NULL, entries, NULL);
+		/* Past the count cap, one block more tells whether the count
+		 * was complete. */
+		cut = t->len > stop;
+		tap_note(t, p, n);
+		if (cut)
+			break;
+	}
+	int nonzero = t->zero_from > end;
+	if (t->len < marker_end ||
+	    (nonzero && (t->zero_from <= marker_end || used < TAR_END_MARKER)))
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "the archive has no end-of-archive marker (two 512-byte "
+		                        "blocks of zeros after its last entry)");
+	if (nonzero || t->len > allowed)
+		return cf_bundle_reject(
+		    c->diags, c->path, "bundle-archive",
+		    "%s%" PRIu64 " byte%s after the end of the archive (%s)",
+		    cut ? "at least " : "", t->len - marker_end,
+		    t->len - marker_end == 1 ? "" : "s",
+		    nonzero ? "not all zeros; only zero padding to the end of the 10240-byte tar "
+		              "record may follow the end-of-archive marker"
+		            : "zero padding past the end of the 10240-byte tar record");
+	la_int64_t consumed = archive_filter_bytes(t->raw, -1);
+	if (consumed >= 0 && (uint64_t)consumed < (uint64_t)len)
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "%" PRIu64 " byte%s after the end of the archive (after "
+		                        "the %s data that holds it)",
+		                        (uint64_t)len - (uint64_t)consumed,
+		                        (uint64_t)len - (uint64_t)consumed == 1 ? "" : "s",
+		                        archive_filter_name(t->raw, 0));
+	/* A gzip member ends with the size of what it holds (mod 2^32): a
+	 * second member after the archive, even an empty one, leaves its own
+	 * size there. */
+	if (archive_filter_code(t->raw, 0) == ARCHIVE_FILTER_GZIP && len >= 8 &&
+	    ld32(buf + len - 4) != (uint32_t)t->len)
+		return cf_bundle_reject(
+		    c->diags, c->path, "bundle-archive",
+		    "the gzip data is not one gzip member holding the archive: its "
+		    "last trailer gives %" PRIu32 " bytes, the archive is %" PRIu64
+		    " (a second member after it, or damage)",
+		    ld32(buf + len - 4), t->len);
+	return CF_OK;
+}
+
+/* Read every entry into memory, enforcing the caps as it goes, then check
+ * that nothing follows the archive. */
 static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **out,
                               size_t *out_count)
 {
@@ -173,15 +419,19 @@ static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **
 	bentry *e = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t total = 0;
+	int unwalked = 0;
+	tap t = {archive_read_new(), 0, 0, 0};
 	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
 	*out = NULL;
 	*out_count = 0;
-	if (!a)
+	if (!a || !t.raw)
 		goto out;
 	/* ARCHIVE_WARN here means "would run an external program": refused. */
-	if (archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_none(a) != ARCHIVE_OK ||
+	if (archive_read_support_filter_zstd(t.raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(t.raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_none(t.raw) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(t.raw) != ARCHIVE_OK ||
 	    archive_read_support_format_tar(a) != ARCHIVE_OK) {
 		st = CF_ERR_INTERNAL;
 		if (c->diags)
@@ -189,18 +439,33 @@ static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **
 			            "libarchive lacks built-in zstd or gzip support");
 		goto out;
 	}
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
-		st = archive_fail(c, a, 0, NULL);
+	if ((st = check_zstd_frames(c, buf, len, &unwalked)) != CF_OK)
+		goto out;
+	if (archive_read_open_memory(t.raw, buf, len) != ARCHIVE_OK ||
+	    archive_read_next_header(t.raw, &ae) != ARCHIVE_OK) {
+		st = archive_fail(c, t.raw, NULL, 0, NULL);
+		goto out;
+	}
+	/* Filters count the input itself as one: more than two is a
+	 * compressed stream inside another, whose own end nothing checks. */
+	if (archive_filter_count(t.raw) > 2) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                      "compressed more than once (%s inside %s); a bundle is a tar "
+		                      "archive compressed once with zstd or gzip, or not at all",
+		                      archive_filter_name(t.raw, 0), archive_filter_name(t.raw, 1));
+		goto out;
+	}
+	if (archive_read_open(a, &t, NULL, tap_read, NULL) != ARCHIVE_OK) {
+		st = archive_fail(c, a, &t, 0, NULL);
 		goto out;
 	}
 	for (;;) {
-		struct archive_entry *ae;
 		int r = archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
 			/* ARCHIVE_WARN included: a malformed header is not "mostly ok". */
-			st = archive_fail(c, a, n, NULL);
+			st = archive_fail(c, a, &t, n, NULL);
 			goto out;
 		}
 		if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_TAR) {
@@ -234,7 +499,7 @@ static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **
 		while (got < size) {
 			la_ssize_t r2 = archive_read_data(a, cur->data + got, (size_t)size - got);
 			if (r2 < 0 || (r2 == 0 && got < size)) {
-				st = archive_fail(c, a, n, cur->name);
+				st = archive_fail(c, a, &t, n, cur->name);
 				goto out;
 			}
 			got += (size_t)r2;
@@ -242,7 +507,7 @@ static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **
 		uint8_t probe[16];
 		la_ssize_t extra = archive_read_data(a, probe, sizeof probe);
 		if (extra != 0) {
-			st = extra < 0 ? archive_fail(c, a, n, cur->name)
+			st = extra < 0 ? archive_fail(c, a, &t, n, cur->name)
 			               : cf_bundle_reject(c->diags, c->path, "bundle-archive",
 			                                  "entry '%s': more data than its header "
 			                                  "declares",
@@ -252,6 +517,26 @@ static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **
 		cur->data[size] = 0;
 		cur->len = (size_t)size;
 		total += size;
+	}
+	/* The last call of the tar reader started right after the last
+	 * entry's data (and its padding to 512 bytes): that is where the end
+	 * marker must be. What it took from there says whether it found two
+	 * zero blocks. */
+	la_int64_t end = archive_read_header_position(a);
+	la_int64_t pos = archive_filter_bytes(a, 0);
+	if (end < 0 || pos < end) {
+		st = CF_ERR_INTERNAL;
+		if (c->diags)
+			cf_diag_add(c->diags, CF_ERROR, "bundle-internal", c->path, 0, 0,
+			            "libarchive did not report where the archive ends");
+		goto out;
+	}
+	if ((st = check_end(c, &t, (uint64_t)end, (uint64_t)(pos - end), buf, len, n)) != CF_OK)
+		goto out;
+	if (unwalked) {
+		st = cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                      "the zstd data is not one well-formed zstd frame");
+		goto out;
 	}
 	/* An archive with no entries leaves e NULL: qsort must not see it. */
 	if (n > 1)
@@ -278,7 +563,8 @@ static cf_status read_entries(rctx *c, const uint8_t *buf, size_t len, bentry **
 	st = CF_OK;
 out:
 	entries_free(e, n);
-	archive_read_free(a);
+	archive_read_free(a); /* before t.raw, which its callback reads */
+	archive_read_free(t.raw);
 	return st;
 }
 

@@ -251,6 +251,61 @@ reject notarchive notarchive.tar.gz bundle-archive "not a bundle"
 : >empty.tar.zst
 reject empty empty.tar.zst bundle-archive ""
 
+# Anything after the end of the archive (docs/bundles.md, "Nothing after the
+# archive"), refused by unbundle, verify and run alike: bytes appended to the
+# .tar.zst, a second zstd frame (with data or empty), a tar without its
+# end-of-archive marker, data after the marker, zero padding past the end of
+# the 10240-byte tar record; the same for gzip and a plain tar.
+run_reject() { # run_reject NAME BUNDLE TEXT: as reject, then cfc run
+	local name=$1 bundle=$2 text=$3
+	reject "$name" "$bundle" bundle-archive "$text"
+	"$CFC" run -t "$T" --sensor 7.16.0 -p k.pub --host-id host-5 --now "$CFC_NOW" \
+		--events /dev/null "$bundle" >out.txt 2>err.txt
+	local rc=$?
+	[ $rc = 1 ] || { cat err.txt >&2; fail "$name: run exit $rc, expected 1"; }
+	grep -q "^$bundle: error: .*$text.* \[bundle-archive\]" err.txt || fail "$name: run message: $(cat err.txt)"
+	grep -q "^$bundle: error: bundle not taken: it failed verification" err.txt || fail "$name: run took it"
+	grep -q "loaded channel" err.txt && fail "$name: run loaded content"
+	[ -s out.txt ] && fail "$name: run printed matches"
+	return 0
+}
+accept() { # accept NAME BUNDLE: verify takes it
+	"$CFC" verify -p k.pub "$2" >/dev/null 2>err.txt || fail "$1: refused: $(cat err.txt)"
+}
+accept good-verify good.tar.zst
+cp good.tar.zst appended.tar.zst && printf 'garbage\n' >>appended.tar.zst
+run_reject appended appended.tar.zst "8 bytes after the end of the archive (after the zstd frame that holds it)"
+printf 'x\n' | zstd -q >second.zst
+cat good.tar.zst second.zst >twoframes.tar.zst
+run_reject twoframes twoframes.tar.zst "$(stat -c %s second.zst) bytes after the end of the archive (a second zstd frame; a bundle is exactly one)"
+zstd -q </dev/null >nothing.zst
+cat good.tar.zst nothing.zst >emptyframe.tar.zst
+run_reject emptyframe emptyframe.tar.zst "$(stat -c %s nothing.zst) bytes after the end of the archive (a second zstd frame"
+head -c -1024 good.tar | zstd -q >nomarker.tar.zst
+run_reject nomarker nomarker.tar.zst "the archive has no end-of-archive marker"
+head -c -512 good.tar | zstd -q >halfmarker.tar.zst
+run_reject halfmarker halfmarker.tar.zst "the archive has no end-of-archive marker"
+{ cat good.tar && printf 'x'; } | zstd -q >after.tar.zst
+run_reject after after.tar.zst "1 byte after the end of the archive (not all zeros"
+# cfc bundle ends the tar right after its marker: zeros may fill the record.
+size=$(stat -c %s good.tar)
+pad=$(((size + 10239) / 10240 * 10240 - size))
+{ cat good.tar && head -c "$pad" /dev/zero; } | zstd -q >padded.tar.zst
+accept padded padded.tar.zst
+{ cat good.tar && head -c $((pad + 1)) /dev/zero; } | zstd -q >overpadded.tar.zst
+run_reject overpadded overpadded.tar.zst "$((pad + 1)) bytes after the end of the archive (zero padding past the end of the 10240-byte tar record)"
+# gzip and no compression.
+gzip -9nc good.tar >good.tar.gz
+accept good-gzip good.tar.gz
+{ cat good.tar.gz && printf 'junk'; } >appended.tar.gz
+run_reject appended-gzip appended.tar.gz "4 bytes after the end of the archive (after the gzip data that holds it)"
+{ cat good.tar.gz && gzip -nc </dev/null; } >twomembers.tar.gz
+run_reject twomembers twomembers.tar.gz "the gzip data is not one gzip member holding the archive"
+{ cat good.tar && printf 'x'; } >after.tar
+run_reject after-plain after.tar "1 byte after the end of the archive (not all zeros"
+zstd -q -c good.tar.gz >twice.tar.gz.zst
+run_reject twice twice.tar.gz.zst "compressed more than once (gzip inside zstd)"
+
 # Still nothing written, and no temporary directory left anywhere.
 snapshot >after.txt
 cmp before.txt after.txt || fail "final state differs"

@@ -624,8 +624,9 @@ static void test_archive_rejects(void **state)
 	open_expect(plain, len, g_pk, NOW, NULL, NULL);
 
 	/* Truncated: compressed at several points; the plain tar at every
-	 * 256 bytes. A plain tar cut after its last entry's data (in the
-	 * end-of-archive padding) holds every byte and may verify. */
+	 * 256 bytes. A plain tar cut after its last entry's data verifies
+	 * only when the cut leaves the whole end-of-archive marker
+	 * (test_trailing_data). */
 	for (size_t cut = 1; cut < 8; cut++)
 		open_expect(x.bundle, x.len * cut / 8, g_pk, NOW, "bundle-archive", NULL);
 	const member *last = members_find(&ms, CF_BUNDLE_MANIFEST_SIG);
@@ -717,6 +718,246 @@ static void test_caps(void **state)
 	open_expect(buf, len, g_pk, NOW, "bundle-limit", "'bomb.cf'");
 	free(buf);
 	members_free(&ms);
+	fixture_free(&x);
+}
+
+/* ---- verifying: nothing after the archive ---------------------------------- */
+
+/* len bytes compressed on their own by libarchive (format raw): one zstd
+ * frame, or one gzip member when gzip is set. Caller frees. */
+static uint8_t *compress_alone(const void *data, size_t len, int gzip, size_t *out_len)
+{
+	size_t cap = len + (1 << 16);
+	uint8_t *buf = malloc(cap);
+	assert_non_null(buf);
+	struct archive *a = archive_write_new();
+	assert_non_null(a);
+	assert_int_equal(gzip ? archive_write_add_filter_gzip(a) : archive_write_add_filter_zstd(a),
+	                 ARCHIVE_OK);
+	assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_set_bytes_in_last_block(a, 1), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, buf, cap, out_len), ARCHIVE_OK);
+	struct archive_entry *e = archive_entry_new();
+	assert_non_null(e);
+	archive_entry_set_pathname(e, "data");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_size(e, (la_int64_t)len);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	if (len)
+		assert_int_equal(archive_write_data(a, data, len), (la_ssize_t)len);
+	archive_entry_free(e);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	return buf;
+}
+
+/* The decompressed stream of buf (libarchive, format raw). Caller frees. */
+static uint8_t *decompress_all(const uint8_t *buf, size_t len, size_t *out_len)
+{
+	struct archive *a = archive_read_new();
+	assert_non_null(a);
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	assert_int_equal(archive_read_open_memory(a, buf, len), ARCHIVE_OK);
+	struct archive_entry *e;
+	assert_int_equal(archive_read_next_header(a, &e), ARCHIVE_OK);
+	cf_buf out;
+	cf_buf_init(&out, 0);
+	const void *p;
+	size_t n;
+	la_int64_t off;
+	int r;
+	while ((r = archive_read_data_block(a, &p, &n, &off)) == ARCHIVE_OK)
+		assert_int_equal(cf_buf_append(&out, p, n), CF_OK);
+	assert_int_equal(r, ARCHIVE_EOF);
+	archive_read_free(a);
+	return (uint8_t *)cf_buf_take(&out, out_len);
+}
+
+/* a then b in one new buffer. Caller frees. */
+static uint8_t *concat(const void *a, size_t alen, const void *b, size_t blen, size_t *len)
+{
+	uint8_t *out = malloc(alen + blen + 1);
+	assert_non_null(out);
+	memcpy(out, a, alen);
+	if (blen)
+		memcpy(out + alen, b, blen);
+	*len = alen + blen;
+	return out;
+}
+
+/* tar[0..len) then tail, as a plain tar, as one zstd frame and as one gzip
+ * member: each opens, or is refused with code and a message holding want. */
+static void tar_expect(const uint8_t *tar, size_t len, const void *tail, size_t tail_len,
+                       const char *code, const char *want)
+{
+	size_t n = 0;
+	uint8_t *t = concat(tar, len, tail, tail_len, &n);
+	open_expect(t, n, g_pk, NOW, code, want);
+	for (int gzip = 0; gzip < 2; gzip++) {
+		size_t zlen = 0;
+		uint8_t *z = compress_alone(t, n, gzip, &zlen);
+		open_expect(z, zlen, g_pk, NOW, code, want);
+		free(z);
+	}
+	free(t);
+}
+
+/* libarchive's tar reader stops at the first zero block and accepts an
+ * archive without its end marker; its filters stop reading where the tar
+ * reader does and decode a second zstd frame or gzip member as more of the
+ * stream. The verifier refuses all of that. */
+static void test_trailing_data(void **state)
+{
+	(void)state;
+	fixture x;
+	fixture_make(&x, 5, 42);
+	size_t n = 0, zl = 0;
+	uint8_t *b, *z;
+	char want[160];
+
+	/* Bytes appended to the .tar.zst (the old reader refused these only
+	 * when its read-ahead happened to reach them). */
+	b = concat(x.bundle, x.len, "garbage\n", 8, &n);
+	open_expect(b, n, g_pk, NOW, "bundle-archive",
+	            "8 bytes after the end of the archive (after the zstd frame that holds it)");
+	free(b);
+	b = concat(x.bundle, x.len, "", 1, &n);
+	open_expect(b, n, g_pk, NOW, "bundle-archive", "1 byte after the end of the archive");
+	free(b);
+	/* ... also when the archive is larger than what the decompressor
+	 * inflates at a time, so that reading it to its end marker never
+	 * reaches the garbage (300 KiB of noise in an extra member). */
+	members ms;
+	members_read(x.bundle, x.len, &ms);
+	size_t noise_len = 300 << 10;
+	uint8_t *noise = malloc(noise_len);
+	assert_non_null(noise);
+	uint32_t seed = 1;
+	for (size_t i = 0; i < noise_len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		noise[i] = (uint8_t)(seed >> 23);
+	}
+	members_add(&ms, "noise.dat", AE_IFREG, noise, noise_len);
+	free(noise);
+	size_t bl = 0;
+	uint8_t *big = members_write(&ms, 1, &bl);
+	members_free(&ms);
+	assert_true(bl > noise_len);
+	open_expect(big, bl, g_pk, NOW, "bundle-entry-unlisted", "'noise.dat'");
+	b = concat(big, bl, "garbage\n", 8, &n);
+	open_expect(b, n, g_pk, NOW, "bundle-archive", "8 bytes after the end of the archive");
+	free(b);
+	free(big);
+
+	/* A second zstd frame: a few bytes, none at all, zeros that would
+	 * fit the tar's record padding, 64 MiB of zeros (refused on the
+	 * compressed bytes, before any of it is inflated). */
+	static const size_t second[] = {6, 0, 512, (size_t)64 << 20};
+	uint8_t *zeros = calloc(1, (size_t)64 << 20);
+	assert_non_null(zeros);
+	for (size_t i = 0; i < sizeof second / sizeof second[0]; i++) {
+		z = compress_alone(i == 0 ? (const void *)"hello\n" : zeros, second[i], 0, &zl);
+		b = concat(x.bundle, x.len, z, zl, &n);
+		snprintf(want, sizeof want,
+		         "%zu bytes after the end of the archive (a second zstd frame; a bundle is "
+		         "exactly one)",
+		         zl);
+		open_expect(b, n, g_pk, NOW, "bundle-archive", want);
+		free(b);
+		free(z);
+	}
+	/* A skippable frame after the archive's frame, or before it. */
+	static const uint8_t skip[] = {0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 'a', 'b', 'c', 'd'};
+	b = concat(x.bundle, x.len, skip, sizeof skip, &n);
+	open_expect(b, n, g_pk, NOW, "bundle-archive",
+	            "12 bytes after the end of the archive (a second zstd frame");
+	free(b);
+	b = concat(skip, sizeof skip, x.bundle, x.len, &n);
+	open_expect(b, n, g_pk, NOW, "bundle-archive", "starts with a skippable frame");
+	free(b);
+
+	/* The tar inside: cfc bundle ends it right after the end marker. */
+	size_t tl = 0;
+	uint8_t *tar = decompress_all(x.bundle, x.len, &tl);
+	assert_true(tl >= 2048 && tl % 512 == 0);
+	assert_memory_equal(tar + tl - 1024, zeros, 1024);
+	tar_expect(tar, tl, NULL, 0, NULL, NULL);
+	/* No end marker, half of one, half of one and then data. */
+	tar_expect(tar, tl - 1024, NULL, 0, "bundle-archive",
+	           "the archive has no end-of-archive marker");
+	tar_expect(tar, tl - 512, NULL, 0, "bundle-archive",
+	           "the archive has no end-of-archive marker");
+	tar_expect(tar, tl - 512, "x", 1, "bundle-archive",
+	           "the archive has no end-of-archive marker");
+	char text[2048];
+	memset(text, 'A', sizeof text);
+	tar_expect(tar, tl - 512, text, sizeof text, "bundle-archive",
+	           "the archive has no end-of-archive marker");
+	/* Anything but zeros after the marker. */
+	tar_expect(tar, tl, "x", 1, "bundle-archive",
+	           "1 byte after the end of the archive (not all zeros; only zero padding");
+	tar_expect(tar, tl, text, 512, "bundle-archive",
+	           "512 bytes after the end of the archive (not all zeros");
+	memset(text, 0, sizeof text);
+	text[sizeof text - 1] = 1;
+	tar_expect(tar, tl, text, sizeof text, "bundle-archive",
+	           "2048 bytes after the end of the archive (not all zeros");
+	/* Zero padding up to the end of the 10240-byte record, not a byte
+	 * more. Past 1 MiB more the count stops: exact for a plain tar (one
+	 * block), "at least" when the rest is never decompressed. */
+	size_t pad = (tl + 10239) / 10240 * 10240 - tl;
+	tar_expect(tar, tl, zeros, pad, NULL, NULL);
+	snprintf(want, sizeof want,
+	         "%zu bytes after the end of the archive (zero padding past the end of the "
+	         "10240-byte tar record)",
+	         pad + 1);
+	tar_expect(tar, tl, zeros, pad + 1, "bundle-archive", want);
+	tar_expect(tar, tl, zeros, pad + 10240, "bundle-archive", "bytes after the end");
+	tar_expect(tar, tl, zeros, (size_t)3 << 20, "bundle-archive",
+	           "bytes after the end of the archive (zero padding past the end");
+	b = concat(tar, tl, zeros, (size_t)3 << 20, &n);
+	z = compress_alone(b, n, 0, &zl);
+	open_expect(z, zl, g_pk, NOW, "bundle-archive", "at least ");
+	free(z);
+	free(b);
+
+	/* gzip: bytes after the member; a second member, empty or holding
+	 * zeros that fit the record padding (other data fails as above). */
+	uint8_t *gz = NULL;
+	size_t gl = 0;
+	cf_diag_list *d = cf_diags_new();
+	assert_int_equal(create(g_sk, x.f, 2, 5, CF_BUNDLE_GZIP, NULL, 0, &gz, &gl, d), CF_OK);
+	cf_diags_free(d);
+	open_expect(gz, gl, g_pk, NOW, NULL, NULL);
+	b = concat(gz, gl, "junk", 4, &n);
+	open_expect(b, n, g_pk, NOW, "bundle-archive",
+	            "4 bytes after the end of the archive (after the gzip data that holds it)");
+	free(b);
+	assert_true(tl % 10240 != 0);
+	for (size_t len = 0; len < 1024; len += 512) {
+		z = compress_alone(zeros, len, 1, &zl);
+		b = concat(gz, gl, z, zl, &n);
+		snprintf(want, sizeof want, "its last trailer gives %zu bytes, the archive is %zu",
+		         len, tl + len);
+		open_expect(b, n, g_pk, NOW, "bundle-archive", want);
+		free(b);
+		free(z);
+	}
+
+	/* Compressed twice: the inner stream's end would go unchecked. */
+	z = compress_alone(x.bundle, x.len, 1, &zl);
+	open_expect(z, zl, g_pk, NOW, "bundle-archive",
+	            "compressed more than once (zstd inside gzip)");
+	free(z);
+	z = compress_alone(gz, gl, 0, &zl);
+	open_expect(z, zl, g_pk, NOW, "bundle-archive",
+	            "compressed more than once (gzip inside zstd)");
+	free(z);
+
+	free(gz);
+	free(tar);
+	free(zeros);
 	fixture_free(&x);
 }
 
@@ -1205,12 +1446,13 @@ static void test_api_misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_reproducible),
-	    cmocka_unit_test(test_create_rejects),  cmocka_unit_test(test_entry_rejects),
-	    cmocka_unit_test(test_archive_rejects), cmocka_unit_test(test_caps),
-	    cmocka_unit_test(test_file_rejects),    cmocka_unit_test(test_manifest_rejects),
-	    cmocka_unit_test(test_expiry),          cmocka_unit_test(test_install),
-	    cmocka_unit_test(test_names_and_paths), cmocka_unit_test(test_api_misuse),
+	    cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_reproducible),
+	    cmocka_unit_test(test_create_rejects),   cmocka_unit_test(test_entry_rejects),
+	    cmocka_unit_test(test_archive_rejects),  cmocka_unit_test(test_caps),
+	    cmocka_unit_test(test_trailing_data),    cmocka_unit_test(test_file_rejects),
+	    cmocka_unit_test(test_manifest_rejects), cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_install),          cmocka_unit_test(test_names_and_paths),
+	    cmocka_unit_test(test_api_misuse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
