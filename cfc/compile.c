@@ -57,7 +57,8 @@ typedef struct source {
 	cf_ynode kept[4];
 } source;
 
-/* One instance ready for the builder. */
+/* One instance ready for the builder; or, when it has errors, only its id
+ * and where it is, for the duplicate check (nothing is built then). */
 typedef struct inst {
 	uint32_t id;
 	uint8_t action, severity;
@@ -563,17 +564,25 @@ static void parse_instance(compiler *cc, cf_ycheck *c, size_t si, const cf_ynode
 		for (const cf_ynode *it = cf_yaml_child(c->doc, tests); it;
 		     it = cf_yaml_next(c->doc, it))
 			parse_test(cc, c, t, it, in.id, s->path);
-	if (c->errors != errors || !t || cc->fatal)
+	if (cc->fatal || in.id == 0)
 		return;
+	/* An instance with errors is still listed, without criteria, so that
+	 * check_ids() sees its id: a duplicate id is reported whatever else
+	 * is wrong with either copy. Nothing is built once there is an error. */
+	int ok = c->errors == errors && t;
 	if (grow((void **)&cc->insts, &cc->insts_cap, cc->ninsts + 1, sizeof *cc->insts) ||
-	    grow((void **)&cc->crits, &cc->crits_cap, cc->ncrits + t->field_count,
-	         sizeof *cc->crits)) {
+	    (ok && grow((void **)&cc->crits, &cc->crits_cap, cc->ncrits + t->field_count,
+	                sizeof *cc->crits))) {
 		nomem(cc);
+		return;
+	}
+	in.crit = cc->ncrits;
+	if (!ok) {
+		cc->insts[cc->ninsts++] = in;
 		return;
 	}
 	/* Keep only the criteria that are not wildcards: most fields of most
 	 * instances are, and the builder needs nothing for them. */
-	in.crit = cc->ncrits;
 	for (unsigned f = 0; f < t->field_count; f++) {
 		if (cc->scratch[f].kind == CF_CRIT_ANY)
 			continue;
@@ -647,16 +656,10 @@ static void check_source(compiler *cc, size_t si)
 		if (!s->tpl)
 			unknown_template(cc, &c, v[S_TEMPLATE], str);
 	}
-	if (v[S_REQUIRES] &&
-	    cf_ycheck_text(&c, v[S_REQUIRES], "requires_sensor", &str, &len) == 0) {
-		if (!cf_sensor_version_valid(str, len))
-			cf_ycheck_diag(&c, CF_ERROR, v[S_REQUIRES], "bad-version",
-			               "requires_sensor '%s' is not a dotted decimal like 7.16.0",
-			               str);
-		else {
-			s->requires = str;
-			s->requires_node = v[S_REQUIRES];
-		}
+	if (v[S_REQUIRES] && cf_ycheck_version(&c, v[S_REQUIRES], "requires_sensor",
+	                                       "requires_sensor", &str, &len) == 0) {
+		s->requires = str;
+		s->requires_node = v[S_REQUIRES];
 	}
 	const cf_ynode *insts = v[S_INSTANCES];
 	if (insts && cf_ycheck_kind(&c, insts, CF_YNODE_SEQ, "'instances'") == 0)

@@ -38,9 +38,8 @@ typedef struct keyref {
 
 typedef struct parser {
 	cf_ydoc *doc;
-	const uint8_t *src;
+	const uint8_t *src; /* after the byte order mark, if any: what libyaml reads */
 	size_t len;
-	int bom;
 	cf_diag_list *diags;
 	size_t errors;
 	cf_buf pool;
@@ -89,20 +88,17 @@ static size_t char_to_byte(parser *p, size_t index)
 	return p->cur_byte;
 }
 
-static void mark_pos(const parser *p, const yaml_mark_t *m, uint32_t *line, uint32_t *col)
+static void mark_pos(const yaml_mark_t *m, uint32_t *line, uint32_t *col)
 {
 	*line = clamp32(m->line + 1);
-	size_t c = m->column + 1;
-	if (p->bom && m->line == 0 && c > 1)
-		c--; /* libyaml counts the byte order mark as a character */
-	*col = clamp32(c);
+	*col = clamp32(m->column + 1);
 }
 
 /* 1-based line:col of a byte offset, counting characters. */
 static void offset_pos(const parser *p, size_t off, uint32_t *line, uint32_t *col)
 {
 	size_t l = 1, c = 1;
-	size_t i = p->bom ? 3 : 0;
+	size_t i = 0;
 	while (i < off && i < p->len) {
 		uint8_t b = p->src[i];
 		if (b == '\n' || (b == '\r' && (i + 1 >= p->len || p->src[i + 1] != '\n'))) {
@@ -140,7 +136,7 @@ static int prescan(parser *p)
 {
 	const uint8_t *s = p->src;
 	uint32_t line = 1, col = 1;
-	size_t i = p->bom ? 3 : 0;
+	size_t i = 0;
 	while (i < p->len) {
 		uint8_t b = s[i];
 		if (b == 0) {
@@ -172,7 +168,7 @@ static cf_status add_node(parser *p, uint8_t kind, const yaml_mark_t *m, uint32_
 {
 	cf_ydoc *d = p->doc;
 	uint32_t line, col;
-	mark_pos(p, m, &line, &col);
+	mark_pos(m, &line, &col);
 	if (d->nnodes > p->max_nodes) {
 		perror_at(p, "yaml-limit", line, col, "more than %zu YAML nodes in one file",
 		          p->max_nodes);
@@ -222,7 +218,7 @@ static int reject_anchor_tag(parser *p, const yaml_event_t *ev, const yaml_char_
                              const yaml_char_t *tag)
 {
 	uint32_t line, col;
-	mark_pos(p, &ev->start_mark, &line, &col);
+	mark_pos(&ev->start_mark, &line, &col);
 	if (anchor) {
 		perror_at(p, "yaml-unsupported", line, col,
 		          "anchors and aliases are not supported (anchor '&%s'); write the value "
@@ -268,7 +264,7 @@ static int scalar_exact(parser *p, const yaml_event_t *ev)
 static cf_status on_scalar(parser *p, const yaml_event_t *ev)
 {
 	uint32_t line, col;
-	mark_pos(p, &ev->start_mark, &line, &col);
+	mark_pos(&ev->start_mark, &line, &col);
 	if (reject_anchor_tag(p, ev, ev->data.scalar.anchor, ev->data.scalar.tag))
 		return CF_ERR_REJECTED;
 	const char *v = (const char *)ev->data.scalar.value;
@@ -336,7 +332,7 @@ static cf_status on_start(parser *p, const yaml_event_t *ev, uint8_t kind)
 		return CF_ERR_REJECTED;
 	if (p->depth == CF_YAML_MAX_DEPTH) {
 		uint32_t line, col;
-		mark_pos(p, &ev->start_mark, &line, &col);
+		mark_pos(&ev->start_mark, &line, &col);
 		perror_at(p, "yaml-limit", line, col, "collections nested deeper than %u levels",
 		          CF_YAML_MAX_DEPTH);
 		return CF_ERR_REJECTED;
@@ -438,13 +434,13 @@ static cf_status libyaml_error(parser *p, yaml_parser_t *yp)
 	default:
 		break;
 	}
-	mark_pos(p, &yp->problem_mark, &line, &col);
+	mark_pos(&yp->problem_mark, &line, &col);
 	if (tab_in_indent(p, &yp->problem_mark)) {
 		perror_at(p, "yaml-syntax", line, col,
 		          "tab character in indentation; YAML indents with spaces");
 	} else if (yp->context) {
 		uint32_t cl, cc;
-		mark_pos(p, &yp->context_mark, &cl, &cc);
+		mark_pos(&yp->context_mark, &cl, &cc);
 		perror_at(p, "yaml-syntax", line, col, "%s (%s that started at %u:%u)", problem,
 		          yp->context, cl, cc);
 	} else {
@@ -469,7 +465,7 @@ static cf_status run_parser(parser *p, yaml_parser_t *yp)
 		case YAML_DOCUMENT_START_EVENT:
 			if (++documents > 1) {
 				uint32_t line, col;
-				mark_pos(p, &ev.start_mark, &line, &col);
+				mark_pos(&ev.start_mark, &line, &col);
 				perror_at(p, "yaml-unsupported", line, col,
 				          "a second YAML document; a file holds exactly one");
 				st = CF_ERR_REJECTED;
@@ -477,7 +473,7 @@ static cf_status run_parser(parser *p, yaml_parser_t *yp)
 			break;
 		case YAML_ALIAS_EVENT: {
 			uint32_t line, col;
-			mark_pos(p, &ev.start_mark, &line, &col);
+			mark_pos(&ev.start_mark, &line, &col);
 			perror_at(p, "yaml-unsupported", line, col,
 			          "anchors and aliases are not supported (alias '*%s'); write the "
 			          "value out in full",
@@ -522,7 +518,17 @@ cf_status cf_yaml_parse(const char *path, const uint8_t *buf, size_t len, cf_dia
 	p.src = buf;
 	p.len = len;
 	p.diags = diags;
-	p.bom = len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf;
+	/*
+	 * A UTF-8 byte order mark is not part of the document. libyaml, told
+	 * the encoding, skips it but counts it as a column of line 1: that
+	 * shifts the line's indentation by one, so a block mapping that starts
+	 * there ends at line 2 ("did not find expected <document start>"). So
+	 * it never reaches libyaml, and every position counts from after it.
+	 */
+	if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
+		p.src = buf + 3;
+		p.len = len - 3;
+	}
 	/* Every node takes at least one byte of input, plus a few implicit ones. */
 	p.max_nodes = len + 16 < CF_YAML_MAX_NODES ? len + 16 : CF_YAML_MAX_NODES;
 	p.doc = calloc(1, sizeof *p.doc);
@@ -547,7 +553,7 @@ cf_status cf_yaml_parse(const char *path, const uint8_t *buf, size_t len, cf_dia
 	}
 	have_parser = 1;
 	yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&yp, buf, len);
+	yaml_parser_set_input_string(&yp, p.src, p.len);
 	st = run_parser(&p, &yp);
 	if (st == CF_OK && p.errors)
 		st = CF_ERR_REJECTED;

@@ -6,6 +6,8 @@
  * scalar of decimal digits with no sign, no leading zeros and nothing after
  * it ("12abc", "1.5", "+3", "0x10" and "007" are all rejected); a quoted
  * "12" is a string, not an integer; a boolean is a plain true or false.
+ * A sensor version is text, and a plain one that reads as a number (7.10,
+ * 7) is refused: any other YAML tool would see the number 7.1 or 7.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,6 +200,34 @@ int cf_ycheck_text(cf_ycheck *c, const cf_ynode *n, const char *what, const char
 	}
 	*s = cf_yaml_text(c->doc, n);
 	*len = n->count;
+	return 0;
+}
+
+int cf_ycheck_version(cf_ycheck *c, const cf_ynode *n, const char *key, const char *what,
+                      const char **s, size_t *len)
+{
+	if (cf_ycheck_text(c, n, key, s, len))
+		return -1;
+	int valid = cf_sensor_version_valid(*s, *len);
+	enum cf_yclass cls = cf_yaml_class(c->doc, n);
+	if (cls == CF_YCLASS_INT || cls == CF_YCLASS_FLOAT) {
+		/* Whatever the text, a YAML tool reads a number: 7.10 becomes 7.1. */
+		if (valid)
+			cf_ycheck_diag(c, CF_ERROR, n, "version-unquoted",
+			               "%s %s is read as a number by YAML; quote it: \"%s\"", what,
+			               *s, *s);
+		else
+			cf_ycheck_diag(c, CF_ERROR, n, "version-unquoted",
+			               "%s %s is read as a number by YAML; write a quoted dotted "
+			               "decimal such as \"7.16.0\"",
+			               what, *s);
+		return -1;
+	}
+	if (!valid) {
+		cf_ycheck_diag(c, CF_ERROR, n, "bad-version",
+		               "%s '%s' is not a dotted decimal like 7.16.0", what, *s);
+		return -1;
+	}
 	return 0;
 }
 

@@ -12,8 +12,9 @@
  *     a located error;
  *   - only one document per file.
  *
- * Columns count characters (code points), as libyaml does; a UTF-8 byte
- * order mark is not counted.
+ * Columns count characters (code points), as libyaml does. A UTF-8 byte
+ * order mark at the start of the file is skipped: it is neither content
+ * nor counted in line 1's columns.
  *
  * Memory: the nodes live in one array (24 bytes each) and scalar text in one
  * pool; node count is capped by the input size, so peak memory stays a small
@@ -149,8 +150,18 @@ int cf_ycheck_uint(cf_ycheck *c, const cf_ynode *n, const char *what, uint64_t l
 int cf_ycheck_bool(cf_ycheck *c, const cf_ynode *n, const char *what, int *out);
 /* A string: quoted, block, or plain text that is not null, bool or a number. */
 int cf_ycheck_str(cf_ycheck *c, const cf_ynode *n, const char *what, const char **s, size_t *len);
-/* Any scalar that is not null, as text (for versions like 7.16.0 or 7). */
+/* Any scalar that is not null, as text (sensor versions: cf_ycheck_version()). */
 int cf_ycheck_text(cf_ycheck *c, const cf_ynode *n, const char *what, const char **s, size_t *len);
+/*
+ * A sensor version: a dotted decimal (cf_sensor_version_valid()) that YAML
+ * reads as a string. A plain scalar that the core schema resolves to a
+ * number (7.10, 7, 1e3) is refused with version-unquoted, because every
+ * other YAML tool reads 7.10 as 7.1; otherwise bad-version. key is the
+ * mapping key (for type errors), what names the value in the other
+ * messages ("sensor version", "requires_sensor").
+ */
+int cf_ycheck_version(cf_ycheck *c, const cf_ynode *n, const char *key, const char *what,
+                      const char **s, size_t *len);
 /* A string that is one of names[0..n) (with a suggestion otherwise); *out = index. */
 int cf_ycheck_enum(cf_ycheck *c, const cf_ynode *n, const char *what, const char *const *names,
                    size_t nnames, size_t *out);

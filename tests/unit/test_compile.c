@@ -232,6 +232,44 @@ static void yaml_bom_not_counted(void **state)
 	assert_int_equal(cf_yaml_get(doc, root, "a")->col, 4);
 	cf_yaml_free(doc);
 	cf_diags_free(diags);
+	/* A block mapping over several lines: line 1 is indented like the rest. */
+	const char multi[] = "\xef\xbb\xbf"
+	                     "a: 'x'\n"
+	                     "b:\n"
+	                     "  c: d\n";
+	assert_int_equal(parse(multi, sizeof multi - 1, &doc, &diags), CF_OK);
+	assert_int_equal(cf_diags_count(diags), 0);
+	root = cf_yaml_root(doc);
+	assert_int_equal(root->count, 4);
+	const cf_ynode *a = cf_yaml_get(doc, root, "a");
+	assert_int_equal(a->line, 1);
+	assert_int_equal(a->col, 4);
+	assert_int_equal(a->exact, 1);
+	const cf_ynode *c = cf_yaml_get(doc, cf_yaml_get(doc, root, "b"), "c");
+	assert_int_equal(c->line, 3);
+	assert_int_equal(c->col, 6);
+	cf_yaml_free(doc);
+	cf_diags_free(diags);
+	/* Errors on line 1 are where they are without the mark. */
+	expect_yaml_error("\xef\xbb\xbf"
+	                  "a: \xff\n",
+	                  8, "yaml-encoding", 1, 4);
+	expect_yaml_error("\xef\xbb\xbf"
+	                  "a: b: c\n",
+	                  11, "yaml-syntax", 1, 5);
+	expect_yaml_error("\xef\xbb\xbf"
+	                  "a: 1\nb: 2\na: 3\n",
+	                  15, "duplicate-key", 3, 1);
+	/* Only the file's first three bytes can be the mark. */
+	expect_yaml_error("\xef\xbb\xbf"
+	                  "\xef\xbb\xbf"
+	                  "a: 1\nb: 2\n",
+	                  16, "yaml-syntax", 0, 0);
+	/* A mark alone is an empty file. */
+	assert_int_equal(parse("\xef\xbb\xbf", 3, &doc, &diags), CF_OK);
+	assert_null(cf_yaml_root(doc));
+	cf_yaml_free(doc);
+	cf_diags_free(diags);
 }
 
 static void yaml_columns_count_characters(void **state)
@@ -645,7 +683,7 @@ static void template_names_and_sensors(void **state)
 	                    "bad-version");
 	assert_string_equal(tpl_error("template: t\nid: 1\nversion: 1\n"
 	                              "fields: [{name: a, type: uint}]\n"
-	                              "sensors: [{version: 7.1, supplies: 1},"
+	                              "sensors: [{version: '7.1', supplies: 1},"
 	                              " {version: '7.1.0', supplies: 0}]\n"),
 	                    "duplicate-sensor");
 	assert_string_equal(tpl_error("template: t\nid: 1\nversion: 1\n"
@@ -659,6 +697,120 @@ static void template_names_and_sensors(void **state)
 	                              "fields: [{name: a, type: uint}]\n"
 	                              "sensors: [{version: '1', supplies: 1}]\n"),
 	                    "unknown-key");
+}
+
+/* A manifest whose one sensor build has this version text. */
+static const char *manifest_sensor(const char *version)
+{
+	static char buf[256];
+	snprintf(buf, sizeof buf,
+	         "template: t\nid: 1\nversion: 1\nfields: [{name: a, type: uint}]\n"
+	         "sensors:\n  - {version: %s, supplies: 1}\n",
+	         version);
+	return buf;
+}
+
+static void template_sensor_version_unquoted(void **state)
+{
+	(void)state;
+	assert_string_equal(tpl_error(manifest_sensor("7.16")), "version-unquoted");
+	assert_string_equal(tpl_error(manifest_sensor("7.10")), "version-unquoted");
+	assert_string_equal(tpl_error(manifest_sensor("7")), "version-unquoted");
+	assert_string_equal(tpl_error(manifest_sensor("0")), "version-unquoted");
+	assert_string_equal(tpl_error(manifest_sensor("1e3")), "version-unquoted");
+	assert_string_equal(tpl_error(manifest_sensor("-7")), "version-unquoted");
+	assert_string_equal(tpl_error(manifest_sensor("0x10")), "version-unquoted");
+	assert_string_equal(tpl_error(manifest_sensor(".inf")), "version-unquoted");
+	/* Strings: quoted, or plain text that is no number. */
+	assert_string_equal(tpl_error(manifest_sensor("7.16.0")), "");
+	assert_string_equal(tpl_error(manifest_sensor("'7.10'")), "");
+	assert_string_equal(tpl_error(manifest_sensor("\"7\"")), "");
+	assert_string_equal(tpl_error(manifest_sensor("7.16.x")), "bad-version");
+	assert_string_equal(tpl_error(manifest_sensor("'7.010'")), "bad-version");
+	assert_string_equal(tpl_error(manifest_sensor("true")), "bad-version");
+	assert_string_equal(tpl_error(manifest_sensor("~")), "wrong-type");
+	/* Located at the value, with the text to quote. */
+	cf_template_set *set = cf_templates_new();
+	cf_diag_list *diags = cf_diags_new();
+	assert_int_equal(load_tpl(set, manifest_sensor("7.10"), diags), CF_ERR_REJECTED);
+	const cf_diag *d = first_error_diag(diags);
+	assert_int_equal(d->line, 6);
+	assert_int_equal(d->col, 15);
+	assert_string_equal(d->message,
+	                    "sensor version 7.10 is read as a number by YAML; quote it: \"7.10\"");
+	assert_int_equal(cf_templates_count(set), 0);
+	cf_diags_free(diags);
+	cf_templates_free(set);
+}
+
+/* Diagnostics of two lists are the same, path included. */
+static void assert_same_diags(const cf_diag_list *a, const cf_diag_list *b)
+{
+	assert_int_equal(cf_diags_count(a), cf_diags_count(b));
+	for (size_t i = 0; i < cf_diags_count(a); i++) {
+		const cf_diag *x = cf_diags_get(a, i), *y = cf_diags_get(b, i);
+		assert_int_equal(x->severity, y->severity);
+		assert_string_equal(x->code ? x->code : "", y->code ? y->code : "");
+		assert_string_equal(x->path ? x->path : "", y->path ? y->path : "");
+		assert_int_equal(x->line, y->line);
+		assert_int_equal(x->col, y->col);
+		assert_string_equal(x->message, y->message);
+	}
+}
+
+/* "\xef\xbb\xbf" + text, in a buffer the caller frees. */
+static char *with_bom(const char *text)
+{
+	size_t len = strlen(text);
+	char *s = malloc(len + 4);
+	assert_non_null(s);
+	memcpy(s, "\xef\xbb\xbf", 3);
+	memcpy(s + 3, text, len + 1);
+	return s;
+}
+
+static void template_bom(void **state)
+{
+	(void)state;
+	/* Loads, and is the same template as without the mark. */
+	char *bom = with_bom(web_tpl);
+	cf_template_set *set = cf_templates_new();
+	cf_template_set *twin = cf_templates_new();
+	cf_diag_list *diags = cf_diags_new();
+	assert_int_equal(load_tpl(set, bom, diags), CF_OK);
+	assert_int_equal(load_tpl(twin, web_tpl, diags), CF_OK);
+	assert_int_equal(cf_diags_count(diags), 0);
+	const cf_template *t = cf_templates_find(set, "web-request");
+	const cf_template *u = cf_templates_find(twin, "web-request");
+	assert_non_null(t);
+	assert_non_null(u);
+	assert_memory_equal(t->fingerprint, u->fingerprint, CF_FINGERPRINT_SIZE);
+	assert_int_equal(t->sensor_count, 2);
+	assert_int_equal(t->line, u->line);
+	assert_int_equal(t->col, u->col);
+	assert_int_equal(t->sensors[1].line, u->sensors[1].line);
+	assert_int_equal(t->sensors[1].col, u->sensors[1].col);
+	cf_templates_free(set);
+	cf_templates_free(twin);
+	cf_diags_free(diags);
+	free(bom);
+	/* Errors on line 1 and later: the same line:col as without the mark. */
+	const char *bad = "template: Bad_Name\nid: 0\nversion: 1\n"
+	                  "fields: [{name: a, type: uint}]\n"
+	                  "sensors: [{version: 7.10, supplies: 1}]\n";
+	bom = with_bom(bad);
+	cf_diag_list *da = cf_diags_new(), *db = cf_diags_new();
+	set = cf_templates_new();
+	assert_int_equal(load_tpl(set, bad, da), CF_ERR_REJECTED);
+	assert_int_equal(load_tpl(set, bom, db), CF_ERR_REJECTED);
+	assert_int_equal(cf_diags_count(da), 3);
+	assert_int_equal(cf_diags_get(da, 0)->line, 1);
+	assert_int_equal(cf_diags_get(da, 0)->col, 11);
+	assert_same_diags(da, db);
+	cf_diags_free(da);
+	cf_diags_free(db);
+	cf_templates_free(set);
+	free(bom);
 }
 
 static void template_set_lookup(void **state)
@@ -1028,6 +1180,219 @@ static void compile_duplicates_and_mismatch(void **state)
 	cf_templates_free(set);
 }
 
+static void compile_bom(void **state)
+{
+	(void)state;
+	/* The same bytes as without the mark (same path, so the same source map). */
+	char *bom = with_bom(good_source);
+	compiled a = compile_text(good_source, 0, 0);
+	compiled b = compile_text(bom, 0, 0);
+	assert_int_equal(a.st, CF_OK);
+	assert_int_equal(b.st, CF_OK);
+	assert_int_equal(cf_diags_count(b.diags), 0);
+	size_t la, lb;
+	const uint8_t *ba = cf_compile_result_bytes(a.res, &la);
+	const uint8_t *bb = cf_compile_result_bytes(b.res, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(ba, bb, la);
+	/* The embedded test is located the same way too. */
+	assert_int_equal(cf_compile_result_test(b.res, 0)->line, 14);
+	assert_int_equal(cf_compile_result_test(b.res, 0)->col, 9);
+	compiled_free(&a);
+	compiled_free(&b);
+	free(bom);
+	/* Errors on line 1 and on later lines. */
+	const char *bad = "channel: 0\ntemplate: web-request\nversion: 1\n"
+	                  "requires_sensor: 7.10\ninstances:\n"
+	                  "  - id: 1\n    match: {url: {regex: 'ab(c'}}\n    severty: high\n";
+	bom = with_bom(bad);
+	a = compile_text(bad, 0, 0);
+	b = compile_text(bom, 0, 0);
+	assert_int_equal(a.st, CF_ERR_REJECTED);
+	assert_int_equal(b.st, CF_ERR_REJECTED);
+	/* int-range 1:10, version-unquoted 4:18, bad-regex 7:31, unknown-key 8:5 */
+	static const uint32_t want[][2] = {{1, 10}, {4, 18}, {7, 31}, {8, 5}};
+	assert_int_equal(cf_diags_count(a.diags), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(cf_diags_get(a.diags, i)->line, want[i][0]);
+		assert_int_equal(cf_diags_get(a.diags, i)->col, want[i][1]);
+	}
+	assert_same_diags(a.diags, b.diags);
+	const cf_diag *d;
+	compiled_free(&a);
+	compiled_free(&b);
+	free(bom);
+	/* A regex error on line 1 of a flow document: the column within the pattern. */
+	bad = "{channel: 1, template: web-request, version: 1, instances: [{id: 1, "
+	      "match: {url: {regex: 'ab(c'}}}]}\n";
+	bom = with_bom(bad);
+	a = compile_text(bad, 0, 0);
+	b = compile_text(bom, 0, 0);
+	d = first_error_diag(b.diags);
+	assert_string_equal(d->code, "bad-regex");
+	assert_int_equal(d->line, 1);
+	assert_int_equal(d->col, 90 + 1 + 4); /* the quote is at column 90 */
+	assert_same_diags(a.diags, b.diags);
+	compiled_free(&a);
+	compiled_free(&b);
+	free(bom);
+}
+
+/* A source whose header has this requires_sensor line. */
+static const char *with_requires(const char *version)
+{
+	static char buf[256];
+	snprintf(buf, sizeof buf,
+	         "channel: 1\ntemplate: web-request\nversion: 1\nrequires_sensor: %s\n"
+	         "instances: []\n",
+	         version);
+	return buf;
+}
+
+static void compile_requires_unquoted(void **state)
+{
+	(void)state;
+	assert_string_equal(compile_error(with_requires("7.10")), "version-unquoted");
+	assert_string_equal(compile_error(with_requires("7")), "version-unquoted");
+	assert_string_equal(compile_error(with_requires("2.0")), "version-unquoted");
+	assert_string_equal(compile_error(with_requires("1e3")), "version-unquoted");
+	assert_string_equal(compile_error(with_requires("2.0.0")), "");
+	assert_string_equal(compile_error(with_requires("'2.0'")), "");
+	assert_string_equal(compile_error(with_requires("\"7.10\"")), "");
+	assert_string_equal(compile_error(with_requires("'7'")), "");
+	assert_string_equal(compile_error(with_requires("7.x")), "bad-version");
+	compiled c = compile_text(with_requires("7.10"), 0, 0);
+	const cf_diag *d = first_error_diag(c.diags);
+	assert_int_equal(d->line, 4);
+	assert_int_equal(d->col, 18);
+	assert_string_equal(d->message,
+	                    "requires_sensor 7.10 is read as a number by YAML; quote it: \"7.10\"");
+	assert_int_equal(cf_diags_errors(c.diags), 1);
+	compiled_free(&c);
+	c = compile_text(with_requires("1e3"), 0, 0);
+	assert_string_equal(first_error_diag(c.diags)->message,
+	                    "requires_sensor 1e3 is read as a number by YAML; write a quoted "
+	                    "dotted decimal such as \"7.16.0\"");
+	compiled_free(&c);
+	/* The content version and the channel stay integers. */
+	assert_string_equal(compile_error(source_with("7", "42", "1")), "");
+	assert_string_equal(compile_error(source_with("7", "'42'", "1")), "wrong-type");
+	assert_string_equal(compile_error(source_with("'7'", "42", "1")), "wrong-type");
+}
+
+/* The duplicate-id error of diags (with its note), or NULL. */
+static const cf_diag *duplicate_id(const cf_diag_list *diags, const cf_diag **note)
+{
+	for (size_t i = 0; i < cf_diags_count(diags); i++) {
+		const cf_diag *d = cf_diags_get(diags, i);
+		if (d->code && strcmp(d->code, "duplicate-id") == 0) {
+			*note = i + 1 < cf_diags_count(diags) ? cf_diags_get(diags, i + 1) : NULL;
+			return d;
+		}
+	}
+	return NULL;
+}
+
+/* Compile src and expect duplicate id 5 at line:col, first defined at nline:ncol. */
+static void expect_duplicate(const char *src, uint32_t line, uint32_t col, uint32_t nline,
+                             uint32_t ncol, size_t errors)
+{
+	compiled c = compile_text(src, 0, 0);
+	assert_int_equal(c.st, CF_ERR_REJECTED);
+	const cf_diag *note = NULL;
+	const cf_diag *d = duplicate_id(c.diags, &note);
+	assert_non_null(d);
+	assert_string_equal(d->message, "duplicate instance id 5");
+	assert_int_equal(d->line, line);
+	assert_int_equal(d->col, col);
+	assert_non_null(note);
+	assert_int_equal(note->severity, CF_NOTE);
+	assert_int_equal(note->line, nline);
+	assert_int_equal(note->col, ncol);
+	assert_int_equal(cf_diags_errors(c.diags), errors);
+	compiled_free(&c);
+}
+
+static void compile_duplicate_id_with_errors(void **state)
+{
+	(void)state;
+	const char *head = "channel: 1\ntemplate: web-request\nversion: 1\ninstances:\n";
+	char buf[1024];
+	/* An error in the first copy, in the second, in both. */
+	snprintf(buf, sizeof buf, "%s  - id: 5\n    action: dtect\n  - id: 5\n", head);
+	expect_duplicate(buf, 7, 9, 5, 9, 2);
+	snprintf(buf, sizeof buf, "%s  - id: 5\n  - id: 5\n    match: {urll: any}\n", head);
+	expect_duplicate(buf, 6, 9, 5, 9, 2);
+	snprintf(buf, sizeof buf,
+	         "%s  - id: 5\n    match: {status: {range: [2, 1]}}\n"
+	         "  - id: 5\n    tests: [{event: {}, expect: maybe}]\n",
+	         head);
+	expect_duplicate(buf, 7, 9, 5, 9, 3);
+	/* Three copies with errors: two duplicates, both noted at the first. */
+	snprintf(buf, sizeof buf,
+	         "%s  - {id: 5, severity: x}\n  - {id: 5, action: y}\n"
+	         "  - {id: 5, name: ''}\n",
+	         head);
+	compiled c = compile_text(buf, 0, 0);
+	size_t dups = 0;
+	for (size_t i = 0; i < cf_diags_count(c.diags); i++) {
+		const char *code = cf_diags_get(c.diags, i)->code;
+		dups += code && strcmp(code, "duplicate-id") == 0;
+	}
+	assert_int_equal(dups, 2);
+	compiled_free(&c);
+	/* An unknown template: the ids are still checked. */
+	expect_duplicate("channel: 1\ntemplate: nope\nversion: 1\ninstances:\n"
+	                 "  - id: 5\n  - id: 5\n",
+	                 6, 9, 5, 9, 2);
+	/* An id that is itself wrong is no duplicate of anything. */
+	snprintf(buf, sizeof buf, "%s  - id: 0\n  - id: 0\n  - id: x\n  - id: x\n", head);
+	c = compile_text(buf, 0, 0);
+	const cf_diag *note;
+	assert_null(duplicate_id(c.diags, &note));
+	compiled_free(&c);
+
+	/* Across two sources of one channel. */
+	cf_template_set *set = cf_templates_new();
+	cf_diag_list *diags = cf_diags_new();
+	assert_int_equal(load_tpl(set, web_tpl, diags), CF_OK);
+	cf_compile_options opt = {set, 0, 0};
+	static const char *const first[] = {
+	    "  - id: 5\n    severity: hgh\n", /* an error in the first file's copy */
+	    "  - id: 5\n",
+	    "  - id: 5\n    match: {is_tls: {equals: 1}}\n",
+	};
+	static const char *const second[] = {
+	    "  - id: 5\n", "  - id: 5\n    match: {url: {regex: '('}}\n", /* in the second's */
+	    "  - id: 5\n    action: [block]\n",                           /* in both */
+	};
+	for (size_t k = 0; k < 3; k++) {
+		char a[256], b[256];
+		snprintf(a, sizeof a, "%s%s", head, first[k]);
+		snprintf(b, sizeof b, "%s  - id: 6\n%s", head, second[k]);
+		cf_compile_source src[2] = {{"a.yaml", (const uint8_t *)a, strlen(a)},
+		                            {"b.yaml", (const uint8_t *)b, strlen(b)}};
+		cf_compile_result *res = NULL;
+		cf_diags_free(diags);
+		diags = cf_diags_new();
+		assert_int_equal(cf_compile_sources(&opt, src, 2, diags, &res), CF_ERR_REJECTED);
+		assert_null(res);
+		note = NULL;
+		const cf_diag *d = duplicate_id(diags, &note);
+		assert_non_null(d);
+		assert_string_equal(d->path, "b.yaml");
+		assert_int_equal(d->line, 6);
+		assert_int_equal(d->col, 9);
+		assert_non_null(note);
+		assert_string_equal(note->path, "a.yaml");
+		assert_int_equal(note->line, 5);
+		assert_int_equal(note->col, 9);
+		assert_int_equal(cf_diags_errors(diags), k == 2 ? 3 : 2);
+	}
+	cf_diags_free(diags);
+	cf_templates_free(set);
+}
+
 static void compile_every_error_reported(void **state)
 {
 	(void)state;
@@ -1080,6 +1445,8 @@ int main(void)
 	    cmocka_unit_test(schema_suggestions),
 	    cmocka_unit_test(template_int_bounds),
 	    cmocka_unit_test(template_names_and_sensors),
+	    cmocka_unit_test(template_sensor_version_unquoted),
+	    cmocka_unit_test(template_bom),
 	    cmocka_unit_test(template_set_lookup),
 	    cmocka_unit_test(compile_good_source),
 	    cmocka_unit_test(compile_deterministic),
@@ -1089,6 +1456,9 @@ int main(void)
 	    cmocka_unit_test(compile_regex_column),
 	    cmocka_unit_test(compile_tests_validated),
 	    cmocka_unit_test(compile_duplicates_and_mismatch),
+	    cmocka_unit_test(compile_bom),
+	    cmocka_unit_test(compile_requires_unquoted),
+	    cmocka_unit_test(compile_duplicate_id_with_errors),
 	    cmocka_unit_test(compile_every_error_reported),
 	    cmocka_unit_test(compile_bad_args),
 	};
