@@ -218,7 +218,7 @@ static int criterion_ok(const cf_build_criterion *c, uint8_t type)
 			return 0;
 		if (c->str_len && !c->str)
 			return 0;
-		return c->kind != CF_CRIT_REGEX || c->str_len > 0;
+		return c->kind == CF_CRIT_EQUALS || c->str_len > 0;
 	case CF_TYPE_UINT:
 		if (c->flags)
 			return 0;
@@ -243,6 +243,15 @@ cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
 	for (unsigned f = 0; f < b->field_count; f++)
 		if (!criterion_ok(&crit[f], b->field_types[f]))
 			return CF_ERR_INVALID;
+	/* A source map locates every instance and every criterion but the
+	 * wildcards (format/SPEC.md, "Source-map section"). */
+	if (b->with_source_map) {
+		if (!inst->file || !inst->file[0] || inst->line == 0 || inst->col == 0)
+			return CF_ERR_INVALID;
+		for (unsigned f = 0; f < b->field_count; f++)
+			if (crit[f].kind != CF_CRIT_ANY && crit[f].line && crit[f].col == 0)
+				return CF_ERR_INVALID;
+	}
 	if (b->ninsts == b->cap_insts) {
 		size_t ncap = b->cap_insts ? b->cap_insts * 2 : 64;
 		binst *n = realloc(b->insts, ncap * sizeof *n);
@@ -272,14 +281,13 @@ cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
 	if (st != CF_OK)
 		return st;
 	bi.file = NO_STR;
-	if (b->with_source_map && inst->file) {
+	if (b->with_source_map) {
 		st = intern(b, inst->file, strlen(inst->file), &bi.file);
 		if (st != CF_OK)
 			return st;
+		bi.line = inst->line;
+		bi.col = inst->col;
 	}
-	int located = bi.file != NO_STR;
-	bi.line = located ? inst->line : 0;
-	bi.col = located && inst->line ? inst->col : 0;
 	for (unsigned f = 0; f < b->field_count; f++) {
 		const cf_build_criterion *c = &crit[f];
 		if (c->kind == CF_CRIT_ANY)
@@ -290,8 +298,10 @@ cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
 		o->flags = c->flags;
 		o->field = (uint8_t)f;
 		o->str = NO_STR;
-		o->line = located ? c->line : 0;
-		o->col = located && c->line ? c->col : 0;
+		if (b->with_source_map) {
+			o->line = c->line ? c->line : bi.line;
+			o->col = c->line ? c->col : bi.col;
+		}
 		if (b->field_types[f] == CF_TYPE_STRING) {
 			st = intern(b, c->str, c->str_len, &o->str);
 			if (st != CF_OK)

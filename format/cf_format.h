@@ -3,8 +3,9 @@
  * strict verifier and the accessors that read a verified file.
  *
  * This component depends on nothing but the C library. The verifier does no
- * I/O and allocates nothing: it works on a caller's (buf, len), so a sensor
- * can embed it. The byte layout is documented in format/SPEC.md.
+ * I/O and works on a caller's (buf, len), so a sensor can embed it; it
+ * allocates only for a string pool of more than 1536 strings (see
+ * cf_verify()). The byte layout is documented in format/SPEC.md.
  */
 #ifndef CF_FORMAT_H
 #define CF_FORMAT_H
@@ -29,6 +30,15 @@ typedef enum cf_status {
 } cf_status;
 
 const char *cf_strerror(cf_status st);
+
+/*
+ * The diagnostic code of a verifier verdict, one per status, for every
+ * command that reports one (docs/lint-codes.md): "format-magic"
+ * (CF_ERR_NOT_CHANNEL), "format-version", "format-checksum", "format-limit",
+ * "out-of-memory" (CF_ERR_NOMEM), and "format-corrupt" for every other
+ * failure; NULL for CF_OK.
+ */
+const char *cf_verify_code(cf_status st);
 
 /* Caps the verifier enforces (format/SPEC.md, "Limits"). */
 #define CF_FORMAT_VERSION 1u
@@ -83,6 +93,9 @@ enum cf_severity_level {
  * name is unknown. */
 const char *cf_field_type_name(unsigned type);
 const char *cf_crit_kind_name(unsigned kind);
+/* The kind with its indefinite article, for messages: "a wildcard" (kind
+ * any), "an equals", "a prefix", "a regex", "a range"; NULL outside the enum. */
+const char *cf_crit_kind_phrase(unsigned kind);
 const char *cf_action_name(unsigned action);
 const char *cf_severity_name(unsigned severity);
 unsigned cf_field_type_parse(const char *name);
@@ -156,7 +169,15 @@ typedef struct cf_view {
 	size_t smap_off, smap_size;
 } cf_view;
 
-/* Verify everything once, up front. Borrows buf; err may be NULL. */
+/*
+ * Verify everything once, up front: every value format/SPEC.md fixes, so a
+ * file it accepts is one the builder could have written (and `cfc dump`
+ * then `cfc compile` gives its bytes back). Borrows buf; err may be NULL.
+ * Finding repeated strings in a pool of more than 1536 strings takes a
+ * table on the heap (at most 8 bytes per slot, 8/3 slots per string, freed
+ * before it returns): CF_ERR_NOMEM when that allocation fails, the only
+ * failure that is not a verdict on the file.
+ */
 cf_status cf_verify(const uint8_t *buf, size_t len, cf_view *view, cf_verify_error *err);
 
 /* Accessors on a verified view: indexes must be below the header counts. */
@@ -188,22 +209,28 @@ typedef struct cf_build_header {
 	int with_source_map;
 } cf_build_header;
 
-/* One criterion to add; str is copied (NUL-free, valid UTF-8). */
+/*
+ * One criterion to add; str is copied (NUL-free, valid UTF-8; empty only for
+ * equals). line and col go to the source map: line 0 means the instance's
+ * location; a wildcard's are ignored (wildcards carry no location).
+ */
 typedef struct cf_build_criterion {
 	uint8_t kind;
 	uint8_t flags;
 	uint64_t lo, hi;
 	const char *str;
 	size_t str_len;
-	uint32_t line, col; /* source map; 0 when unknown */
+	uint32_t line, col; /* source map: both nonzero, or line 0 */
 } cf_build_criterion;
 
+/* With a source map, file must be a non-empty string and line and col
+ * nonzero (CF_ERR_INVALID otherwise); without one they are ignored. */
 typedef struct cf_build_instance {
 	uint32_t id;
 	uint8_t action;
 	uint8_t severity;
 	const char *name; /* NULL: none */
-	const char *file; /* source map: file of the instance; NULL: none */
+	const char *file; /* source map: file of the instance */
 	uint32_t line, col;
 } cf_build_instance;
 

@@ -24,7 +24,11 @@
  *   0x68   8    reserved, zero
  *
  * A string reference is (offset u32, length u32) into the string pool; the
- * byte at offset+length is NUL.
+ * byte at offset+length is NUL. The pool is canonical: each string once,
+ * placed in order of first use in layout order, referenced whole, no byte
+ * unused. A source map locates every instance (file, line, col nonzero) and
+ * every criterion but a wildcard (line, col nonzero); a wildcard's are 0.
+ * Reserved bytes and unused operands must be 0 (format/SPEC.md).
  *
  * Section table entry (24 bytes), section_count entries from 0x70:
  *   0x00 4 type (1 fields, 2 instances, 3 strings, 4 source map), in that order

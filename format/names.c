@@ -38,8 +38,30 @@ const char *cf_strerror(cf_status st)
 	return "unknown error";
 }
 
+const char *cf_verify_code(cf_status st)
+{
+	switch (st) {
+	case CF_OK:
+		return NULL;
+	case CF_ERR_NOT_CHANNEL:
+		return "format-magic";
+	case CF_ERR_VERSION:
+		return "format-version";
+	case CF_ERR_CHECKSUM:
+		return "format-checksum";
+	case CF_ERR_LIMIT:
+		return "format-limit";
+	case CF_ERR_NOMEM:
+		return "out-of-memory";
+	default:
+		return "format-corrupt";
+	}
+}
+
 static const char *const type_names[] = {NULL, "string", "uint", "bool"};
 static const char *const kind_names[] = {"any", "equals", "prefix", "regex", "range"};
+static const char *const kind_phrases[] = {"a wildcard", "an equals", "a prefix", "a regex",
+                                           "a range"};
 static const char *const action_names[] = {NULL, "detect", "block", "log"};
 static const char *const severity_names[] = {NULL, "info", "low", "medium", "high", "critical"};
 
@@ -53,6 +75,11 @@ const char *cf_field_type_name(unsigned type)
 const char *cf_crit_kind_name(unsigned kind)
 {
 	return NAME_AT(kind_names, kind);
+}
+
+const char *cf_crit_kind_phrase(unsigned kind)
+{
+	return NAME_AT(kind_phrases, kind);
 }
 
 const char *cf_action_name(unsigned action)

@@ -4,19 +4,41 @@
  *
  * cf_verify() checks everything once, up front: every offset and length in
  * bounds with overflow-checked arithmetic, every count against the sizes,
- * every string reference inside the pool and valid UTF-8, every criterion
- * valid for its field type, instance ids strictly ascending (so unique),
+ * every string reference inside the pool and valid UTF-8, the pool itself
+ * canonical (each string once, placed where the layout first uses it, no
+ * unused byte), every criterion valid for its field type, instance ids
+ * strictly ascending (so unique), the source map complete (a location for
+ * every instance and every criterion but wildcards, none for wildcards),
  * reserved bytes zero, sections back to back with no gap, overlap or
- * trailing byte, caps on every count, and the checksum last. It reads the
- * buffer through bounds-checked offsets only, allocates nothing and does no
- * I/O. The accessors below it trust a view that cf_verify() filled.
+ * trailing byte, caps on every count, and the checksum last: every value
+ * format/SPEC.md fixes, so that a file it accepts is one the builder could
+ * have written. It reads the buffer through bounds-checked offsets only and
+ * does no I/O; it allocates only to find repeated strings in a pool of more
+ * than 1536 strings (check_repeats()). The accessors below it trust a view
+ * that cf_verify() filled.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format/cf_format.h"
 #include "format/format_int.h"
+
+/*
+ * The table that finds a repeated string in the pool: open addressing, each
+ * slot (hash tag << 32) | (pool offset + 1), 0 when empty, at most three
+ * quarters full. The slot index and the tag come from different halves of
+ * the hash, so a crafted file has to collide in both before two strings are
+ * compared byte by byte. A pool of up to 1536 strings uses the table on the
+ * stack; a larger one a table on the heap sized for its string count: 8
+ * bytes per slot, at most 8/3 slots per string.
+ */
+#define DEDUP_STACK_SLOTS 2048u
+/* Strings hashed ahead of their insertion, their slots prefetched, so that
+ * the table's cache misses overlap. */
+#define DEDUP_AHEAD 16u
 
 typedef struct vctx {
 	const uint8_t *buf;
@@ -24,6 +46,8 @@ typedef struct vctx {
 	cf_verify_error *err;
 	const uint8_t *pool;
 	size_t pool_len;
+	size_t placed;                     /* pool bytes taken by the strings placed so far */
+	uint64_t stack[DEDUP_STACK_SLOTS]; /* the repeat table of a small pool */
 } vctx;
 
 __attribute__((format(printf, 4, 5))) static cf_status fail(vctx *c, cf_status st, uint64_t offset,
@@ -71,6 +95,25 @@ __attribute__((format(printf, 5, 6))) static cf_status failw(vctx *c, cf_status 
 	return st;
 }
 
+/* A 64-bit hash of n pool bytes for the repeat table (not cryptographic). */
+static uint64_t str_hash(const uint8_t *s, size_t n)
+{
+	uint64_t h = 0x243f6a8885a308d3ull ^ ((uint64_t)n * 0x9e3779b97f4a7c15ull);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		h = (h ^ ld64(s + i)) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	uint64_t tail = 0;
+	for (unsigned k = 0; i + k < n; k++)
+		tail |= (uint64_t)s[i + k] << (8 * k);
+	h = (h ^ tail) * 0xd1b54a32d192ed03ull;
+	h ^= h >> 32;
+	h *= 0x9e3779b97f4a7c15ull;
+	h ^= h >> 29;
+	return h;
+}
+
 /* Check the string reference (off, len) found at byte offset at. */
 static cf_status check_ref(vctx *c, size_t at, uint32_t off, uint32_t len, const what *w,
                            int allow_empty, cf_str *out)
@@ -103,6 +146,21 @@ static cf_status check_ref(vctx *c, size_t at, uint32_t off, uint32_t len, const
 	if ((s[0] & 0xc0) == 0x80)
 		return failw(c, CF_ERR_CORRUPT, at, w,
 		             "string at pool offset 0x%x starts inside a UTF-8 sequence", off);
+	/* Canonical placement: a new string goes right after the last one
+	 * placed; any other reference names a whole string placed before. */
+	if (off == c->placed) {
+		c->placed += (size_t)len + 1;
+	} else if (off > c->placed) {
+		return failw(c, CF_ERR_CORRUPT, at, w,
+		             "string at pool offset 0x%x is out of layout order: the next new "
+		             "string belongs at 0x%zx",
+		             off, c->placed);
+	} else if (off > 0 && s[-1] != 0) {
+		return failw(c, CF_ERR_CORRUPT, at, w,
+		             "string reference 0x%x+0x%x starts inside an earlier string (a "
+		             "reference names a whole string)",
+		             off, len);
+	}
 	out->ptr = (const char *)s;
 	out->len = len;
 	return CF_OK;
@@ -274,10 +332,19 @@ static cf_status check_pool(vctx *c, const cf_view *v)
 		return fail(c, CF_ERR_CORRUPT, v->pool_off + c->pool_len - 1,
 		            "string pool does not end with a NUL byte");
 	if (!cf_utf8_valid((const char *)c->pool, c->pool_len)) {
-		/* Find the first bad byte for the message. */
+		/* Find the first bad byte for the message, one character at a
+		 * time (the length its first byte announces), in linear time. */
 		size_t bad = 0;
-		while (bad < c->pool_len && cf_utf8_valid((const char *)c->pool, bad + 1))
-			bad++;
+		while (bad < c->pool_len) {
+			uint8_t b = c->pool[bad];
+			size_t n = b < 0x80                ? 1
+			           : b >= 0xc0 && b < 0xe0 ? 2
+			           : b >= 0xe0 && b < 0xf0 ? 3
+			                                   : 4;
+			if (bad + n > c->pool_len || !cf_utf8_valid((const char *)c->pool + bad, n))
+				break;
+			bad += n;
+		}
 		return fail(c, CF_ERR_CORRUPT, v->pool_off + bad,
 		            "string pool: invalid UTF-8 at pool offset 0x%zx", bad);
 	}
@@ -370,8 +437,10 @@ static cf_status check_criterion(vctx *c, size_t at, uint32_t inst, unsigned fie
 			return failw(c, CF_ERR_CORRUPT, at + 8, w,
 			             "string reference 0x%llx+0x%llx does not fit 32 bits",
 			             (unsigned long long)lo, (unsigned long long)hi);
-		if (kind == CF_CRIT_REGEX && hi == 0)
-			return failw(c, CF_ERR_CORRUPT, at + 16, w, "empty regex");
+		if (kind != CF_CRIT_EQUALS && hi == 0)
+			return failw(c, CF_ERR_CORRUPT, at + 16, w,
+			             "empty %s (only equals may have an empty string)",
+			             cf_crit_kind_name(kind));
 		{
 			cf_str str;
 			cf_status st = check_ref(c, at + 8, (uint32_t)lo, (uint32_t)hi, w, 1, &str);
@@ -385,8 +454,7 @@ static cf_status check_criterion(vctx *c, size_t at, uint32_t inst, unsigned fie
 		if (kind == CF_CRIT_EQUALS) {
 			if (hi)
 				return failw(c, CF_ERR_CORRUPT, at + 16, w,
-				             "equals with nonzero upper "
-				             "operand");
+				             "equals with nonzero upper operand");
 			return CF_OK;
 		}
 		if (kind == CF_CRIT_RANGE) {
@@ -404,12 +472,46 @@ static cf_status check_criterion(vctx *c, size_t at, uint32_t inst, unsigned fie
 		if (kind != CF_CRIT_EQUALS)
 			return failw(c, CF_ERR_CORRUPT, at, w, "%s on %s field",
 			             cf_crit_kind_name(kind), tname);
-		if (lo > 1 || hi)
+		if (hi)
+			return failw(c, CF_ERR_CORRUPT, at + 16, w,
+			             "equals with nonzero upper operand");
+		if (lo > 1)
 			return failw(c, CF_ERR_CORRUPT, at + 8, w, "bool value %llu is not 0 or 1",
 			             (unsigned long long)lo);
 		return CF_OK;
 	}
 	return failw(c, CF_ERR_INTERNAL, at, w, "field type %u", type);
+}
+
+/*
+ * The source map locates everything or nothing: every instance has a file, a
+ * line and a column (all nonzero; check_source_map(), after the instances,
+ * since its file names come last in the pool), every criterion that is not a
+ * wildcard a line and a column, and a wildcard none (0:0). The criteria's
+ * locations are checked here, with the criteria (crit) still at hand.
+ */
+static cf_status check_locations(vctx *c, const cf_view *v, uint32_t i, uint32_t id,
+                                 const uint8_t *crit)
+{
+	size_t at = v->smap_off + (size_t)i * v->smap_size + SMAP_HEAD_SIZE;
+	for (unsigned f = 0; f < v->hdr.field_count; f++, at += SMAP_CRIT_SIZE) {
+		uint32_t line = ld32(c->buf + at), col = ld32(c->buf + at + 4);
+		uint8_t kind = crit[(size_t)f * CRITERION_SIZE];
+		if (kind == CF_CRIT_ANY && (line || col))
+			return fail(
+			    c, CF_ERR_CORRUPT, at,
+			    "source map of instance %u (id %u) criterion %u: a wildcard has "
+			    "location %u:%u (wildcards have none: 0:0)",
+			    i, id, f + 1, line, col);
+		if (kind != CF_CRIT_ANY && (line == 0 || col == 0))
+			return fail(
+			    c, CF_ERR_CORRUPT, at,
+			    "source map of instance %u (id %u) criterion %u: %s criterion has "
+			    "location %u:%u (every criterion but a wildcard has a line and a "
+			    "column)",
+			    i, id, f + 1, cf_crit_kind_phrase(kind), line, col);
+	}
+	return CF_OK;
 }
 
 static cf_status check_instances(vctx *c, const cf_view *v)
@@ -456,42 +558,119 @@ static cf_status check_instances(vctx *c, const cf_view *v)
 			if (st != CF_OK)
 				return st;
 		}
-	}
-	return CF_OK;
-}
-
-static cf_status check_source_map(vctx *c, const cf_view *v)
-{
-	const cf_header *h = &v->hdr;
-	for (uint32_t i = 0; i < h->instance_count; i++) {
-		size_t at = v->smap_off + (size_t)i * v->smap_size;
-		const what wh = {"source map of instance %u file", i, 0};
-		cf_str file;
-		cf_status st = check_string(c, at, &wh, 1, &file);
-		if (st != CF_OK)
-			return st;
-		uint32_t line = ld32(c->buf + at + 8), col = ld32(c->buf + at + 12);
-		if ((file.len == 0 && line) || (line == 0 && col))
-			return fail(c, CF_ERR_CORRUPT, at + 8,
-			            "source map of instance %u: location %u:%u without %s", i, line,
-			            col, line ? "a file" : "a line");
-		for (unsigned f = 0; f < h->field_count; f++) {
-			size_t fat = at + SMAP_HEAD_SIZE + (size_t)f * SMAP_CRIT_SIZE;
-			uint32_t fl = ld32(c->buf + fat), fc = ld32(c->buf + fat + 4);
-			if ((file.len == 0 && fl) || (fl == 0 && fc))
-				return fail(
-				    c, CF_ERR_CORRUPT, fat,
-				    "source map of instance %u criterion %u: location %u:%u "
-				    "without %s",
-				    i, f + 1, fl, fc, fl ? "a file" : "a line");
+		if (h->has_source_map) {
+			st = check_locations(c, v, i, id, p + INSTANCE_HEAD_SIZE);
+			if (st != CF_OK)
+				return st;
 		}
 	}
 	return CF_OK;
 }
 
+/* Each instance's file, line and column (its criteria's locations were
+ * checked with them), after the instances: file names come last in the pool. */
+static cf_status check_source_map(vctx *c, const cf_view *v)
+{
+	const cf_header *h = &v->hdr;
+	for (uint32_t i = 0; i < h->instance_count; i++) {
+		size_t at = v->smap_off + (size_t)i * v->smap_size;
+		uint32_t id = ld32(c->buf + v->inst_off + (size_t)i * v->inst_size);
+		const what wh = {"source map of instance %u (id %u) file", i, id};
+		cf_str file;
+		cf_status st = check_string(c, at, &wh, 1, &file);
+		if (st != CF_OK)
+			return st;
+		uint32_t line = ld32(c->buf + at + 8), col = ld32(c->buf + at + 12);
+		if (file.len == 0 || line == 0 || col == 0)
+			return fail(
+			    c, CF_ERR_CORRUPT, file.len ? at + 8 : at,
+			    "source map of instance %u (id %u): location '%.64s':%u:%u lacks "
+			    "%s (a source map gives every instance a file, a line and a "
+			    "column)",
+			    i, id, file.ptr, line, col,
+			    file.len == 0 ? "a file"
+			    : line == 0   ? "a line"
+			                  : "a column");
+	}
+	return CF_OK;
+}
+
+/*
+ * No string twice in the pool. Run once every reference was placed, so the
+ * pool is exactly its strings, back to back, in order of first use: each is
+ * hashed in turn (a few ahead, their slots prefetched) and must not equal
+ * one before it.
+ */
+static cf_status check_repeats(vctx *c, const cf_view *v)
+{
+	size_t count = 0;
+	for (const uint8_t *p = c->pool, *end = c->pool + c->pool_len;
+	     (p = memchr(p, 0, (size_t)(end - p))) != NULL; p++)
+		count++;
+	uint64_t *slots = c->stack;
+	size_t nslots = 16;
+	while (nslots / 4 * 3 < count)
+		nslots *= 2; /* count < 2^30: no overflow */
+	if (nslots <= DEDUP_STACK_SLOTS)
+		memset(slots, 0, nslots * sizeof *slots);
+	else if (!(slots = calloc(nslots, sizeof *slots)))
+		return fail(c, CF_ERR_NOMEM, v->pool_off,
+		            "string pool: out of memory for the table of its %zu strings", count);
+	struct {
+		uint64_t hash;
+		uint32_t off, len;
+	} ahead[DEDUP_AHEAD];
+	size_t mask = nslots - 1, pos = 0, first = 0, queued = 0;
+	cf_status st = CF_OK;
+	while (st == CF_OK && (pos < c->pool_len || queued)) {
+		if (pos < c->pool_len && queued < DEDUP_AHEAD) {
+			const uint8_t *s = c->pool + pos;
+			size_t len = strlen((const char *)s);
+			uint64_t h = str_hash(s, len);
+			__builtin_prefetch(&slots[(size_t)h & mask], 1);
+			size_t k = (first + queued++) % DEDUP_AHEAD;
+			ahead[k].hash = h;
+			ahead[k].off = (uint32_t)pos;
+			ahead[k].len = (uint32_t)len;
+			pos += len + 1;
+			continue;
+		}
+		uint64_t h = ahead[first].hash, tag = h >> 32 << 32;
+		uint32_t off = ahead[first].off, len = ahead[first].len;
+		first = (first + 1) % DEDUP_AHEAD;
+		queued--;
+		for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+			uint64_t e = slots[i];
+			if (!e) {
+				slots[i] = tag | ((uint64_t)off + 1);
+				break;
+			}
+			uint32_t other = (uint32_t)e - 1;
+			/* The other string ends before this one starts: comparing
+			 * len + 1 bytes stays inside the pool. */
+			if ((e & ~(uint64_t)UINT32_MAX) == tag &&
+			    memcmp(c->pool + other, c->pool + off, len + 1u) == 0) {
+				st = fail(
+				    c, CF_ERR_CORRUPT, v->pool_off + off,
+				    "string pool: the string at pool offset 0x%x repeats the one "
+				    "at 0x%x (the pool holds each string once)",
+				    off, other);
+				break;
+			}
+		}
+	}
+	if (slots != c->stack)
+		free(slots);
+	return st;
+}
+
 cf_status cf_verify(const uint8_t *buf, size_t len, cf_view *view, cf_verify_error *err)
 {
-	vctx c = {buf, len, err, NULL, 0};
+	vctx c;
+	memset(&c, 0, offsetof(vctx, stack));
+	c.buf = buf;
+	c.len = len;
+	c.err = err;
 	cf_view v;
 	memset(&v, 0, sizeof v);
 	if (err) {
@@ -531,6 +710,13 @@ cf_status cf_verify(const uint8_t *buf, size_t len, cf_view *view, cf_verify_err
 		st = check_instances(&c, &v);
 	if (st == CF_OK && v.hdr.has_source_map)
 		st = check_source_map(&c, &v);
+	if (st == CF_OK && c.placed != c.pool_len)
+		st = fail(&c, CF_ERR_CORRUPT, v.pool_off + c.placed,
+		          "string pool: 0x%zx bytes from pool offset 0x%zx are not used by any "
+		          "string reference",
+		          c.pool_len - c.placed, c.placed);
+	if (st == CF_OK)
+		st = check_repeats(&c, &v);
 	if (st != CF_OK)
 		return st;
 	size_t body = len - CF_TRAILER_SIZE;

@@ -263,7 +263,8 @@ static void field_diff(const cf_view *v, const cf_template *t, char *buf, size_t
 		}
 	}
 	if (n != t->field_count)
-		snprintf(buf, cap, "; the file has %u fields, the manifest %u", n, t->field_count);
+		snprintf(buf, cap, "; the file has %u field%s, the manifest %u", n,
+		         n == 1 ? "" : "s", t->field_count);
 }
 
 static cf_status check_header(lctx *c)
@@ -362,11 +363,12 @@ static void check_field_count(lctx *c, const cf_tpl_sensor *s)
 		cf_view_criterion(v, i, f, &cr);
 		cf_view_field(v, f, &fname, NULL);
 		report(c, CF_ERROR, "field-count", i, (int)f, 0, -1, s->version,
-		       "sensor %s supplies %u input values but the file has %u fields: instance "
-		       "%u%s has a %s criterion on field %u '%s', which that build would read past "
+		       "sensor %s supplies %u input value%s but the file has %u field%s: instance "
+		       "%u%s has %s criterion on field %u '%s', which that build would read past "
 		       "the end of its input array",
-		       s->version, s->supplies, fc, in.id, name_part(&in, nb, sizeof nb),
-		       cf_crit_kind_name(cr.kind), f + 1, fname.ptr);
+		       s->version, s->supplies, s->supplies == 1 ? "" : "s", fc, fc == 1 ? "" : "s",
+		       in.id, name_part(&in, nb, sizeof nb), cf_crit_kind_phrase(cr.kind), f + 1,
+		       fname.ptr);
 	} else {
 		cf_str fname;
 		cf_view_field(v, s->supplies, &fname, NULL);
@@ -377,10 +379,11 @@ static void check_field_count(lctx *c, const cf_tpl_sensor *s)
 			snprintf(range, sizeof range, "fields %u..%u are", s->supplies + 1, fc);
 		report(c, CF_ERROR, "field-count", -1, -1, CF_HDR_FIELD_COUNT, (int)s->supplies,
 		       s->version,
-		       "sensor %s supplies %u input values but the file has %u fields; %s a "
+		       "sensor %s supplies %u input value%s but the file has %u field%s; %s a "
 		       "wildcard in every instance, so the fault is latent: the first non-wildcard "
 		       "criterion there would be read past the end of the input array",
-		       s->version, s->supplies, fc, range);
+		       s->version, s->supplies, s->supplies == 1 ? "" : "s", fc, fc == 1 ? "" : "s",
+		       range);
 	}
 }
 

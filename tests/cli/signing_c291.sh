@@ -53,7 +53,7 @@ cmp -s keep.sig c291-fixed.cf.minisig || fail "a refused sign replaced the signa
 cp c291-fixed.cf broken.cf
 printf '\377' | dd of=broken.cf bs=1 seek=100 conv=notrunc status=none
 expect 1 "$CFC" sign -s k.sec -t "$T" broken.cf
-grep -q '\[format-invalid\]' err || fail "format diagnostic: $(cat err)"
+grep -q '\[format-corrupt\]' err || fail "format diagnostic: $(cat err)"
 grep -q 'not signed: it fails the format verifier' err || fail "format summary: $(cat err)"
 [ ! -e broken.cf.minisig ] || fail "broken.cf was signed"
 

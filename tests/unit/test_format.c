@@ -241,6 +241,16 @@ static void test_max_fields(void **state)
 	c[254].kind = CF_CRIT_EQUALS; /* f254: 254 % 3 = 2 -> bool */
 	c[254].lo = 1;
 	cf_build_instance in = {.id = 1, .action = CF_ACTION_LOG, .severity = CF_SEVERITY_INFO};
+	/* With a source map every instance needs a location. */
+	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_ERR_INVALID);
+	in.file = "r.yaml";
+	in.line = 3;
+	in.col = 0;
+	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_ERR_INVALID);
+	in.col = 5;
+	c[254].line = 4; /* a line needs a column */
+	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_ERR_INVALID);
+	c[254].line = 0;
 	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_OK);
 	uint8_t *buf;
 	size_t len;
@@ -251,6 +261,13 @@ static void test_max_fields(void **state)
 	cf_criterion got;
 	cf_view_criterion(&v, 0, 254, &got);
 	assert_int_equal(got.kind, CF_CRIT_EQUALS);
+	/* A criterion given no location (line 0) takes its instance's. */
+	cf_srcloc loc;
+	cf_view_criterion_loc(&v, 0, 254, &loc);
+	assert_int_equal(loc.line, 3);
+	assert_int_equal(loc.col, 5);
+	cf_view_criterion_loc(&v, 0, 253, &loc);
+	assert_int_equal(loc.line, 0);
 	cf_builder_free(b);
 	free(buf);
 }
@@ -313,6 +330,8 @@ static void test_builder_rejects(void **state)
 	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_ERR_INVALID); /* bad UTF-8 */
 	c[1] = str_crit(CF_CRIT_REGEX, "", 0);
 	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_ERR_INVALID); /* empty regex */
+	c[1] = str_crit(CF_CRIT_PREFIX, "", 0);
+	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_ERR_INVALID); /* empty prefix */
 	c[1] = any();
 	c[1].flags = CF_CRIT_NOCASE;
 	assert_int_equal(cf_builder_add_instance(b, &in, c), CF_ERR_INVALID); /* nocase any */
@@ -426,7 +445,23 @@ typedef struct mutation {
 	uint64_t value;
 	cf_status want;
 	const char *msg; /* substring the message must contain */
+	uint64_t at;     /* the offset the error must name; 0: not checked */
+	size_t offset2;  /* a second write of value2 (width2 bytes), if width2 */
+	unsigned width2;
+	uint64_t value2;
 } mutation;
+
+/* A value the spec fixes, set otherwise: VALUE written at OFF, rejected as
+ * corrupt with MSG in the message and AT as the offset. */
+#define FIXED(what, off, width, value, msg, at)                                                    \
+	{                                                                                          \
+		what, off, width, 0, 1, value, CF_ERR_CORRUPT, msg, at, 0, 0, 0                    \
+	}
+/* The same with a second write. */
+#define FIXED2(what, off, width, value, off2, width2, value2, msg, at)                             \
+	{                                                                                          \
+		what, off, width, 0, 1, value, CF_ERR_CORRUPT, msg, at, off2, width2, value2       \
+	}
 
 static uint64_t load(const uint8_t *p, unsigned w)
 {
@@ -459,126 +494,205 @@ static void test_structural_corpus(void **state)
 	size_t crit2 = crit1 + CRITERION_SIZE;     /* field 3 (bool) */
 	size_t inst1 = inst0 + v.inst_size;
 	size_t smap0 = v.smap_off;
-	/* Find an instance whose string criterion is set, and one with bool. */
-	size_t strcrit = 0, boolcrit = 0, rangecrit = 0;
+	/* Find each kind of criterion, and the source-map slot of one. */
+	size_t strcrit = 0, boolcrit = 0, rangecrit = 0, eqcrit = 0, streq = 0, regex = 0;
+	size_t strloc = 0; /* source map: line of the first string criterion */
 	for (uint32_t i = 0; i < v.hdr.instance_count; i++) {
 		cf_criterion c;
 		size_t base = v.inst_off + i * v.inst_size + INSTANCE_HEAD_SIZE;
 		cf_view_criterion(&v, i, 0, &c);
-		if (c.kind != CF_CRIT_ANY && !strcrit)
+		if (c.kind != CF_CRIT_ANY && !strcrit) {
 			strcrit = base;
+			strloc = v.smap_off + i * v.smap_size + SMAP_HEAD_SIZE;
+		}
+		if (c.kind == CF_CRIT_EQUALS)
+			streq = base;
+		if (c.kind == CF_CRIT_REGEX)
+			regex = base;
 		cf_view_criterion(&v, i, 1, &c);
 		if (c.kind == CF_CRIT_RANGE)
 			rangecrit = base + CRITERION_SIZE;
+		if (c.kind == CF_CRIT_EQUALS)
+			eqcrit = base + CRITERION_SIZE;
 		cf_view_criterion(&v, i, 2, &c);
 		if (c.kind == CF_CRIT_EQUALS)
 			boolcrit = base + 2 * CRITERION_SIZE;
 	}
-	assert_true(strcrit && boolcrit && rangecrit);
+	assert_true(strcrit && boolcrit && rangecrit && eqcrit && streq && regex && strloc);
+	assert_int_equal(orig[strcrit], CF_CRIT_PREFIX);
+	/* Instance 0 has only wildcards. */
+	for (unsigned f = 0; f < 3; f++)
+		assert_int_equal(orig[crit0 + f * CRITERION_SIZE], CF_CRIT_ANY);
+	const size_t wild_loc = smap0 + SMAP_HEAD_SIZE; /* instance 0, field 1 */
 
 	const mutation corpus[] = {
-	    {"header size", H_HEADER_SIZE, 2, 1, 0, 0, CF_ERR_CORRUPT, "header size"},
-	    {"reserved flag", H_FLAGS, 4, 0, 1, 3, CF_ERR_CORRUPT, "reserved flag"},
-	    {"file size +1", H_FILE_SIZE, 8, 1, 0, 0, CF_ERR_CORRUPT, "truncated"},
-	    {"file size -1", H_FILE_SIZE, 8, -1, 0, 0, CF_ERR_CORRUPT, "trailing"},
-	    {"file size huge", H_FILE_SIZE, 8, 0, 1, UINT64_MAX, CF_ERR_LIMIT, "limit"},
-	    {"channel 0", H_CHANNEL, 4, 0, 1, 0, CF_ERR_CORRUPT, "channel"},
-	    {"reserved 1", H_RESERVED1, 4, 0, 1, 1, CF_ERR_CORRUPT, "reserved"},
-	    {"reserved 2", H_RESERVED2 + 7, 1, 0, 1, 1, CF_ERR_CORRUPT, "reserved"},
-	    {"content version 0", H_CONTENT_VERSION, 8, 0, 1, 0, CF_ERR_CORRUPT, "content"},
+	    {"header size", H_HEADER_SIZE, 2, 1, 0, 0, CF_ERR_CORRUPT, "header size", 0, 0, 0, 0},
+	    {"reserved flag", H_FLAGS, 4, 0, 1, 3, CF_ERR_CORRUPT, "reserved flag", 0, 0, 0, 0},
+	    {"file size +1", H_FILE_SIZE, 8, 1, 0, 0, CF_ERR_CORRUPT, "truncated", 0, 0, 0, 0},
+	    {"file size -1", H_FILE_SIZE, 8, -1, 0, 0, CF_ERR_CORRUPT, "trailing", 0, 0, 0, 0},
+	    {"file size huge", H_FILE_SIZE, 8, 0, 1, UINT64_MAX, CF_ERR_LIMIT, "limit", 0, 0, 0, 0},
+	    {"channel 0", H_CHANNEL, 4, 0, 1, 0, CF_ERR_CORRUPT, "channel", 0, 0, 0, 0},
+	    {"reserved 1", H_RESERVED1, 4, 0, 1, 1, CF_ERR_CORRUPT, "reserved", 0, 0, 0, 0},
+	    {"reserved 2", H_RESERVED2 + 7, 1, 0, 1, 1, CF_ERR_CORRUPT, "reserved", 0, 0, 0, 0},
+	    {"content version 0", H_CONTENT_VERSION, 8, 0, 1, 0, CF_ERR_CORRUPT, "content", 0, 0, 0,
+	     0},
 	    {"content version 2^63", H_CONTENT_VERSION, 8, 0, 1, (uint64_t)1 << 63, CF_ERR_CORRUPT,
-	     "content"},
-	    {"template id 0", H_TEMPLATE_ID, 2, 0, 1, 0, CF_ERR_CORRUPT, "template id"},
+	     "content", 0, 0, 0, 0},
+	    {"template id 0", H_TEMPLATE_ID, 2, 0, 1, 0, CF_ERR_CORRUPT, "template id", 0, 0, 0, 0},
 	    {"template version 0", H_TEMPLATE_VERSION, 4, 0, 1, 0, CF_ERR_CORRUPT,
-	     "template version"},
-	    {"field count 0", H_FIELD_COUNT, 2, 0, 1, 0, CF_ERR_CORRUPT, "field count"},
-	    {"field count +1", H_FIELD_COUNT, 2, 1, 0, 0, CF_ERR_CORRUPT, "size"},
-	    {"field count -1", H_FIELD_COUNT, 2, -1, 0, 0, CF_ERR_CORRUPT, "size"},
-	    {"field count 256", H_FIELD_COUNT, 2, 0, 1, 256, CF_ERR_LIMIT, "limit"},
-	    {"instance count +1", H_INSTANCE_COUNT, 4, 1, 0, 0, CF_ERR_CORRUPT, "size"},
-	    {"instance count -1", H_INSTANCE_COUNT, 4, -1, 0, 0, CF_ERR_CORRUPT, "size"},
+	     "template version", 0, 0, 0, 0},
+	    {"field count 0", H_FIELD_COUNT, 2, 0, 1, 0, CF_ERR_CORRUPT, "field count", 0, 0, 0, 0},
+	    {"field count +1", H_FIELD_COUNT, 2, 1, 0, 0, CF_ERR_CORRUPT, "size", 0, 0, 0, 0},
+	    {"field count -1", H_FIELD_COUNT, 2, -1, 0, 0, CF_ERR_CORRUPT, "size", 0, 0, 0, 0},
+	    {"field count 256", H_FIELD_COUNT, 2, 0, 1, 256, CF_ERR_LIMIT, "limit", 0, 0, 0, 0},
+	    {"instance count +1", H_INSTANCE_COUNT, 4, 1, 0, 0, CF_ERR_CORRUPT, "size", 0, 0, 0, 0},
+	    {"instance count -1", H_INSTANCE_COUNT, 4, -1, 0, 0, CF_ERR_CORRUPT, "size", 0, 0, 0,
+	     0},
 	    {"instance count over cap", H_INSTANCE_COUNT, 4, 0, 1, CF_MAX_INSTANCES + 1ull,
-	     CF_ERR_LIMIT, "limit"},
-	    {"instance count max u32", H_INSTANCE_COUNT, 4, 0, 1, UINT32_MAX, CF_ERR_LIMIT,
-	     "limit"},
-	    {"section count +1", H_SECTION_COUNT, 4, 1, 0, 0, CF_ERR_CORRUPT, "section count"},
-	    {"section count -1", H_SECTION_COUNT, 4, -1, 0, 0, CF_ERR_CORRUPT, "section count"},
-	    {"source map flag cleared", H_FLAGS, 4, 0, 1, 0, CF_ERR_CORRUPT, "section count"},
+	     CF_ERR_LIMIT, "limit", 0, 0, 0, 0},
+	    {"instance count max u32", H_INSTANCE_COUNT, 4, 0, 1, UINT32_MAX, CF_ERR_LIMIT, "limit",
+	     0, 0, 0, 0},
+	    {"section count +1", H_SECTION_COUNT, 4, 1, 0, 0, CF_ERR_CORRUPT, "section count", 0, 0,
+	     0, 0},
+	    {"section count -1", H_SECTION_COUNT, 4, -1, 0, 0, CF_ERR_CORRUPT, "section count", 0,
+	     0, 0, 0},
+	    {"source map flag cleared", H_FLAGS, 4, 0, 1, 0, CF_ERR_CORRUPT, "section count", 0, 0,
+	     0, 0},
 	    {"template name past pool", H_TEMPLATE_NAME, 4, 0, 1, 0xfffffff0u, CF_ERR_CORRUPT,
-	     "past end of string pool"},
+	     "past end of string pool", 0, 0, 0, 0},
 	    {"template name len past pool", H_TEMPLATE_NAME + 4, 4, 0, 1, 0x7fffffffu, CF_ERR_LIMIT,
-	     "limit"},
-	    {"template name len +1", H_TEMPLATE_NAME + 4, 4, 1, 0, 0, CF_ERR_CORRUPT, "NUL"},
+	     "limit", 0, 0, 0, 0},
+	    {"template name len +1", H_TEMPLATE_NAME + 4, 4, 1, 0, 0, CF_ERR_CORRUPT, "NUL", 0, 0,
+	     0, 0},
 	    {"template name len -1", H_TEMPLATE_NAME + 4, 4, -1, 0, 0, CF_ERR_CORRUPT,
-	     "NUL-terminated"},
+	     "NUL-terminated", 0, 0, 0, 0},
 	    {"requires_sensor len 0 with offset", H_REQUIRES_SENSOR + 4, 4, 0, 1, 0, CF_ERR_CORRUPT,
-	     "empty string reference"},
-	    {"section 0 type", sec, 4, 0, 1, 2, CF_ERR_CORRUPT, "type"},
-	    {"section 0 reserved", sec + 4, 4, 0, 1, 1, CF_ERR_CORRUPT, "reserved"},
-	    {"section 0 offset +1", sec + 8, 8, 1, 0, 0, CF_ERR_CORRUPT, "offset"},
-	    {"section 0 offset past end", sec + 8, 8, 0, 1, UINT64_MAX, CF_ERR_CORRUPT, "offset"},
-	    {"section 0 size +1", sec + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "does not match"},
+	     "empty string reference", 0, 0, 0, 0},
+	    {"section 0 type", sec, 4, 0, 1, 2, CF_ERR_CORRUPT, "type", 0, 0, 0, 0},
+	    {"section 0 reserved", sec + 4, 4, 0, 1, 1, CF_ERR_CORRUPT, "reserved", 0, 0, 0, 0},
+	    {"section 0 offset +1", sec + 8, 8, 1, 0, 0, CF_ERR_CORRUPT, "offset", 0, 0, 0, 0},
+	    {"section 0 offset past end", sec + 8, 8, 0, 1, UINT64_MAX, CF_ERR_CORRUPT, "offset", 0,
+	     0, 0, 0},
+	    {"section 0 size +1", sec + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "does not match", 0, 0, 0,
+	     0},
 	    {"section 0 size overflow", sec + 16, 8, 0, 1, UINT64_MAX - 100, CF_ERR_CORRUPT,
-	     "past the end"},
-	    {"section 1 size -1", sec + 24 + 16, 8, -1, 0, 0, CF_ERR_CORRUPT, "does not match"},
-	    {"section 2 (strings) size +1", sec + 48 + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "offset"},
-	    {"section 2 (strings) size -1", sec + 48 + 16, 8, -1, 0, 0, CF_ERR_CORRUPT, "offset"},
-	    {"section 3 offset +1", sec + 72 + 8, 8, 1, 0, 0, CF_ERR_CORRUPT, "offset"},
-	    {"section 3 size +1", sec + 72 + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "size"},
-	    {"field type 0", v.fields_off + 8, 1, 0, 1, 0, CF_ERR_CORRUPT, "unknown type"},
-	    {"field type 4", v.fields_off + 8, 1, 0, 1, 4, CF_ERR_CORRUPT, "unknown type"},
-	    {"field reserved", v.fields_off + 9, 1, 0, 1, 1, CF_ERR_CORRUPT, "reserved"},
+	     "past the end", 0, 0, 0, 0},
+	    {"section 1 size -1", sec + 24 + 16, 8, -1, 0, 0, CF_ERR_CORRUPT, "does not match", 0,
+	     0, 0, 0},
+	    {"section 2 (strings) size +1", sec + 48 + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "offset", 0,
+	     0, 0, 0},
+	    {"section 2 (strings) size -1", sec + 48 + 16, 8, -1, 0, 0, CF_ERR_CORRUPT, "offset", 0,
+	     0, 0, 0},
+	    {"section 3 offset +1", sec + 72 + 8, 8, 1, 0, 0, CF_ERR_CORRUPT, "offset", 0, 0, 0, 0},
+	    {"section 3 size +1", sec + 72 + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "size", 0, 0, 0, 0},
+	    {"field type 0", v.fields_off + 8, 1, 0, 1, 0, CF_ERR_CORRUPT, "unknown type", 0, 0, 0,
+	     0},
+	    {"field type 4", v.fields_off + 8, 1, 0, 1, 4, CF_ERR_CORRUPT, "unknown type", 0, 0, 0,
+	     0},
+	    {"field reserved", v.fields_off + 9, 1, 0, 1, 1, CF_ERR_CORRUPT, "reserved", 0, 0, 0,
+	     0},
 	    {"field name offset past pool", v.fields_off, 4, 0, 1, 0x10000000u, CF_ERR_CORRUPT,
-	     "past end"},
+	     "past end", 0, 0, 0, 0},
 	    {"field 2 named like field 1", v.fields_off + FIELD_SIZE, 8, 0, 1,
-	     ld64(orig + v.fields_off), CF_ERR_CORRUPT, "repeats"},
-	    {"instance id 0", inst0, 4, 0, 1, 0, CF_ERR_CORRUPT, "id 0"},
-	    {"instance ids equal", inst1, 4, 0, 1, ld32(orig + inst0), CF_ERR_CORRUPT, "repeats"},
+	     ld64(orig + v.fields_off), CF_ERR_CORRUPT, "repeats", 0, 0, 0, 0},
+	    {"instance id 0", inst0, 4, 0, 1, 0, CF_ERR_CORRUPT, "id 0", 0, 0, 0, 0},
+	    {"instance ids equal", inst1, 4, 0, 1, ld32(orig + inst0), CF_ERR_CORRUPT, "repeats", 0,
+	     0, 0, 0},
 	    {"instance ids descend", inst0, 4, 0, 1, ld32(orig + inst1) + 1, CF_ERR_CORRUPT,
-	     "ascend"},
-	    {"action 0", inst0 + 4, 1, 0, 1, 0, CF_ERR_CORRUPT, "action"},
-	    {"action 4", inst0 + 4, 1, 0, 1, 4, CF_ERR_CORRUPT, "action"},
-	    {"severity 6", inst0 + 5, 1, 0, 1, 6, CF_ERR_CORRUPT, "severity"},
-	    {"instance reserved", inst0 + 6, 2, 0, 1, 1, CF_ERR_CORRUPT, "reserved"},
-	    {"criterion kind 5", crit0, 1, 0, 1, 5, CF_ERR_CORRUPT, "kind"},
-	    {"criterion reserved", crit0 + 2, 1, 0, 1, 1, CF_ERR_CORRUPT, "reserved"},
-	    {"criterion flag bit 1", crit0 + 1, 1, 0, 1, 2, CF_ERR_CORRUPT, "flag"},
-	    {"wildcard with operand", crit1 + 8, 8, 0, 1, 1, CF_ERR_CORRUPT, "wildcard"},
+	     "ascend", 0, 0, 0, 0},
+	    {"action 0", inst0 + 4, 1, 0, 1, 0, CF_ERR_CORRUPT, "action", 0, 0, 0, 0},
+	    {"action 4", inst0 + 4, 1, 0, 1, 4, CF_ERR_CORRUPT, "action", 0, 0, 0, 0},
+	    {"severity 6", inst0 + 5, 1, 0, 1, 6, CF_ERR_CORRUPT, "severity", 0, 0, 0, 0},
+	    {"instance reserved", inst0 + 6, 2, 0, 1, 1, CF_ERR_CORRUPT, "reserved", 0, 0, 0, 0},
+	    {"criterion kind 5", crit0, 1, 0, 1, 5, CF_ERR_CORRUPT, "kind", 0, 0, 0, 0},
+	    {"criterion reserved", crit0 + 2, 1, 0, 1, 1, CF_ERR_CORRUPT, "reserved", 0, 0, 0, 0},
+	    {"criterion flag bit 1", crit0 + 1, 1, 0, 1, 2, CF_ERR_CORRUPT, "flag", 0, 0, 0, 0},
+	    {"wildcard with operand", crit1 + 8, 8, 0, 1, 1, CF_ERR_CORRUPT, "wildcard", 0, 0, 0,
+	     0},
 	    {"string ref past pool", strcrit + 8, 8, 0, 1, 0x100000000ull, CF_ERR_CORRUPT,
-	     "32 bits"},
-	    {"string ref len +1", strcrit + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "NUL"},
+	     "32 bits", 0, 0, 0, 0},
+	    {"string ref len +1", strcrit + 16, 8, 1, 0, 0, CF_ERR_CORRUPT, "NUL", 0, 0, 0, 0},
 	    {"string ref offset huge", strcrit + 8, 8, 0, 1, 0xfffffff0u, CF_ERR_CORRUPT,
-	     "past end"},
-	    {"range on string", strcrit, 1, 0, 1, CF_CRIT_RANGE, CF_ERR_CORRUPT, "range"},
-	    {"range lo > hi", rangecrit + 8, 8, 0, 1, 70000, CF_ERR_CORRUPT, "empty"},
-	    {"regex on uint", rangecrit, 1, 0, 1, CF_CRIT_REGEX, CF_ERR_CORRUPT, "regex"},
-	    {"nocase on uint", rangecrit + 1, 1, 0, 1, 1, CF_ERR_CORRUPT, "nocase"},
-	    {"bool value 2", boolcrit + 8, 8, 0, 1, 2, CF_ERR_CORRUPT, "bool"},
-	    {"prefix on bool", boolcrit, 1, 0, 1, CF_CRIT_PREFIX, CF_ERR_CORRUPT, "prefix"},
-	    {"nocase on bool", boolcrit + 1, 1, 0, 1, 1, CF_ERR_CORRUPT, "nocase"},
-	    {"source map line without col ok, col without line", smap0 + 8, 4, 0, 1, 0,
-	     CF_ERR_CORRUPT, "without"},
-	    {"source map file past pool", smap0, 4, 0, 1, 0x7ffffff0u, CF_ERR_CORRUPT, "past end"},
-	    {"source map criterion col without line", smap0 + SMAP_HEAD_SIZE + 12, 4, 0, 1, 7,
-	     CF_ERR_CORRUPT, "without"},
+	     "past end", 0, 0, 0, 0},
+	    {"range on string", strcrit, 1, 0, 1, CF_CRIT_RANGE, CF_ERR_CORRUPT, "range", 0, 0, 0,
+	     0},
+	    {"range lo > hi", rangecrit + 8, 8, 0, 1, 70000, CF_ERR_CORRUPT, "empty", 0, 0, 0, 0},
+	    {"regex on uint", rangecrit, 1, 0, 1, CF_CRIT_REGEX, CF_ERR_CORRUPT, "regex", 0, 0, 0,
+	     0},
+	    {"nocase on uint", rangecrit + 1, 1, 0, 1, 1, CF_ERR_CORRUPT, "nocase", 0, 0, 0, 0},
+	    {"bool value 2", boolcrit + 8, 8, 0, 1, 2, CF_ERR_CORRUPT, "bool", 0, 0, 0, 0},
+	    {"prefix on bool", boolcrit, 1, 0, 1, CF_CRIT_PREFIX, CF_ERR_CORRUPT, "prefix", 0, 0, 0,
+	     0},
+	    {"nocase on bool", boolcrit + 1, 1, 0, 1, 1, CF_ERR_CORRUPT, "nocase", 0, 0, 0, 0},
+	    {"source map file past pool", smap0, 4, 0, 1, 0x7ffffff0u, CF_ERR_CORRUPT, "past end",
+	     0, 0, 0, 0},
+	    /* Every value the spec fixes, one per entry, at the offset named. */
+	    FIXED("header reserved 2, first byte", H_RESERVED2, 1, 0x80, "reserved", H_RESERVED2),
+	    FIXED("field reserved, last byte", v.fields_off + 11, 1, 1, "reserved",
+	          v.fields_off + 9),
+	    FIXED("instance reserved, second byte", inst0 + 7, 1, 1, "reserved", inst0 + 6),
+	    FIXED("severity 0", inst0 + 5, 1, 0, "severity", inst0 + 5),
+	    FIXED("criterion reserved, last byte", crit2 + 7, 1, 1, "reserved", crit2 + 2),
+	    FIXED("wildcard with nocase", crit1 + 1, 1, CF_CRIT_NOCASE, "wildcard", crit1),
+	    FIXED("wildcard with upper operand", crit1 + 16, 8, 1, "wildcard", crit1),
+	    FIXED("uint equals with upper operand", eqcrit + 16, 8, 1, "upper operand",
+	          eqcrit + 16),
+	    FIXED("bool equals with upper operand", boolcrit + 16, 8, 1, "upper operand",
+	          boolcrit + 16),
+	    FIXED("prefix on uint", rangecrit, 1, CF_CRIT_PREFIX, "prefix on uint field",
+	          rangecrit),
+	    FIXED("range on bool", boolcrit, 1, CF_CRIT_RANGE, "range on bool field", boolcrit),
+	    FIXED("regex on bool", boolcrit, 1, CF_CRIT_REGEX, "regex on bool field", boolcrit),
+	    FIXED2("empty prefix", strcrit + 8, 8, 0, strcrit + 16, 8, 0, "empty prefix",
+	           strcrit + 16),
+	    FIXED2("empty regex", regex + 8, 8, 0, regex + 16, 8, 0, "empty regex", regex + 16),
+	    FIXED("empty equals string at a nonzero offset", streq + 16, 8, 0,
+	          "empty string reference with nonzero offset", streq + 8),
+	    FIXED("source map: instance without a file", smap0, 8, 0, "lacks a file", smap0),
+	    FIXED("source map: instance without a line", smap0 + 8, 4, 0, "lacks a line",
+	          smap0 + 8),
+	    FIXED("source map: instance without a column", smap0 + 12, 4, 0, "lacks a column",
+	          smap0 + 8),
+	    FIXED("source map: wildcard with a line", wild_loc, 4, 7, "a wildcard has location 7:0",
+	          wild_loc),
+	    FIXED("source map: wildcard with a column", wild_loc + 4, 4, 7,
+	          "a wildcard has location 0:7", wild_loc),
+	    FIXED("source map: wildcard with a line and a column", wild_loc, 8,
+	          (uint64_t)9 << 32 | 5, "a wildcard has location 5:9", wild_loc),
+	    FIXED("source map: criterion without a line", strloc, 4, 0,
+	          "a prefix criterion has location 0:9", strloc),
+	    FIXED("source map: criterion without a column", strloc + 4, 4, 0,
+	          "a prefix criterion has location 5:0", strloc),
 	};
-	(void)crit2;
 	uint8_t *buf = malloc(len);
+	size_t bad = 0; /* every entry is tried, and each failure reported */
 	for (size_t k = 0; k < sizeof corpus / sizeof corpus[0]; k++) {
 		const mutation *m = &corpus[k];
 		memcpy(buf, orig, len);
 		uint64_t val =
 		    m->set_value ? m->value : load(buf + m->offset, m->width) + (uint64_t)m->delta;
 		store(buf + m->offset, m->width, val);
+		if (m->width2)
+			store(buf + m->offset2, m->width2, m->value2);
+		assert_true(memcmp(buf, orig, len) != 0); /* the mutation changed something */
 		fix_crc(buf, len);
 		cf_verify_error e;
 		cf_status st = cf_verify(buf, len, NULL, &e);
-		if (st != m->want || !strstr(e.message, m->msg))
-			fail_msg("%s: got %s (%s), want %s containing '%s'", m->what,
-			         cf_strerror(st), e.message, cf_strerror(m->want), m->msg);
+		if (st != m->want || !strstr(e.message, m->msg)) {
+			print_error("%s: got %s (%s), want %s containing '%s'\n", m->what,
+			            cf_strerror(st), st == CF_OK ? "" : e.message,
+			            cf_strerror(m->want), m->msg);
+			bad++;
+		} else if (m->at && e.offset != m->at) {
+			print_error("%s: error at offset 0x%llx, want 0x%llx (%s)\n", m->what,
+			            (unsigned long long)e.offset, (unsigned long long)m->at,
+			            e.message);
+			bad++;
+		}
 	}
 	free(buf);
 	free(orig);
+	assert_int_equal(bad, 0);
 }
 
 static void test_pool_utf8_and_nul(void **state)
@@ -607,6 +721,198 @@ static void test_pool_utf8_and_nul(void **state)
 	fix_crc(buf, len);
 	assert_int_equal(cf_verify(buf, len, NULL, &e), CF_ERR_CORRUPT);
 	assert_non_null(strstr(e.message, "NUL"));
+	free(buf);
+}
+
+/* Pool offset of the whole string s, or fail. */
+static uint32_t pool_find(const uint8_t *buf, const cf_view *v, const char *s)
+{
+	size_t n = strlen(s);
+	const uint8_t *pool = buf + v->pool_off;
+	for (size_t o = 0; o + n < v->pool_len; o++)
+		if ((o == 0 || pool[o - 1] == 0) && memcmp(pool + o, s, n + 1) == 0)
+			return (uint32_t)o;
+	fail_msg("'%s' is not in the pool", s);
+	return 0;
+}
+
+static void set_ref(uint8_t *p, uint32_t off, uint32_t len)
+{
+	st32(p, off);
+	st32(p + 4, len);
+}
+
+/* Verify with the checksum fixed; the status, the message into e. */
+static cf_status verify_fixed(uint8_t *buf, size_t len, cf_verify_error *e)
+{
+	fix_crc(buf, len);
+	return cf_verify(buf, len, NULL, e);
+}
+
+#define EXPECT_REJECT(buf, len, where, text)                                                       \
+	do {                                                                                       \
+		cf_verify_error e_;                                                                \
+		cf_status st_ = verify_fixed(buf, len, &e_);                                       \
+		if (st_ != CF_ERR_CORRUPT || !strstr(e_.message, text) || e_.offset != (where))    \
+			fail_msg("got %s at 0x%llx (%s), want corrupt at 0x%llx: '%s'",            \
+			         cf_strerror(st_), (unsigned long long)e_.offset, e_.message,      \
+			         (unsigned long long)(where), text);                               \
+	} while (0)
+
+/* The pool is canonical: each string once, placed where the layout first
+ * uses it, every reference to a whole string, no unused byte. */
+static void test_pool_canonical(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *orig = build_sample(&len, 5, 1);
+	cf_view v;
+	assert_int_equal(cf_verify(orig, len, &v, NULL), CF_OK);
+	uint8_t *buf = malloc(len);
+	assert_non_null(buf);
+	uint32_t named = pool_find(orig, &v, "named-rule");
+	uint32_t prefix = pool_find(orig, &v, "\\\\.\\pipe\\postex_");
+	size_t inst1 = v.inst_off + v.inst_size; /* id 1006, the first "named-rule" */
+	size_t inst3 = v.inst_off + 3 * v.inst_size;
+	assert_int_equal(ld32(orig + inst1 + 8), named);
+	assert_int_equal(ld32(orig + inst3 + 8), named);
+
+	/* Two equal strings: the instance name "named-rule" made a copy of the
+	 * field name "client_pid" (of the same length). */
+	char msg[64];
+	memcpy(buf, orig, len);
+	memcpy(buf + v.pool_off + named, "client_pid", 10);
+	snprintf(msg, sizeof msg, "repeats the one at 0x%x",
+	         (unsigned)pool_find(orig, &v, "client_pid"));
+	EXPECT_REJECT(buf, len, v.pool_off + named, msg);
+	/* Between field names, the field table's own check speaks first. */
+	memcpy(buf, orig, len);
+	memcpy(buf + v.pool_off + pool_find(orig, &v, "is_remote"), "pipe_name", 9);
+	EXPECT_REJECT(buf, len, v.fields_off + 2 * FIELD_SIZE, "repeats field 1");
+
+	/* A new string that skips ahead of the next free pool offset. */
+	memcpy(buf, orig, len);
+	set_ref(buf + inst1 + 8, prefix, (uint32_t)strlen("\\\\.\\pipe\\postex_"));
+	EXPECT_REJECT(buf, len, inst1 + 8, "out of layout order: the next new string belongs at");
+
+	/* A reference to the tail of an earlier string ("pc-named-pipe"). */
+	memcpy(buf, orig, len);
+	set_ref(buf + inst1 + 8, 1, 13);
+	EXPECT_REJECT(buf, len, inst1 + 8, "starts inside an earlier string");
+
+	/* Sharing a whole earlier string is canonical: instance 3 named like
+	 * the template is what the builder writes for that name. */
+	memcpy(buf, orig, len);
+	set_ref(buf + inst3 + 8, 0, 14);
+	cf_verify_error e;
+	assert_int_equal(verify_fixed(buf, len, &e), CF_OK);
+
+	/* Bytes no reference uses: the regex, the last string placed in a file
+	 * without a source map, made to share the prefix's copy. */
+	free(buf);
+	free(orig);
+	orig = build_sample(&len, 5, 0);
+	assert_int_equal(cf_verify(orig, len, &v, NULL), CF_OK);
+	buf = malloc(len);
+	assert_non_null(buf);
+	memcpy(buf, orig, len);
+	size_t regex = 0;
+	for (uint32_t i = 0; i < v.hdr.instance_count; i++) {
+		cf_criterion c;
+		cf_view_criterion(&v, i, 0, &c);
+		if (c.kind == CF_CRIT_REGEX)
+			regex = v.inst_off + i * v.inst_size + INSTANCE_HEAD_SIZE;
+	}
+	assert_true(regex);
+	uint32_t re_off = (uint32_t)ld64(orig + regex + 8);
+	assert_int_equal(re_off + ld64(orig + regex + 16) + 1, v.pool_len); /* placed last */
+	st64(buf + regex + 8, pool_find(orig, &v, "\\\\.\\pipe\\postex_"));
+	st64(buf + regex + 16, strlen("\\\\.\\pipe\\postex_"));
+	EXPECT_REJECT(buf, len, v.pool_off + re_off, "not used by any string reference");
+	free(buf);
+	free(orig);
+}
+
+/* More strings than the verifier's stack table holds: the heap table finds
+ * a repeat as well, and accepts the file without one. */
+static void test_pool_repeat_in_a_large_pool(void **state)
+{
+	(void)state;
+	const uint32_t n = 5000;
+	cf_build_header h = header(1);
+	cf_builder *b = cf_builder_new(&h);
+	assert_int_equal(cf_builder_add_field(b, "s", CF_TYPE_STRING), CF_OK);
+	char name[32], str[32];
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "rule-%05u", i);
+		snprintf(str, sizeof str, "value-%05u", i);
+		cf_build_criterion c = str_crit(CF_CRIT_EQUALS, str, 0);
+		cf_build_instance in = {.id = i + 1, .action = 1, .severity = 1, .name = name};
+		in.file = "many.yaml";
+		in.line = i + 1;
+		in.col = 3;
+		assert_int_equal(cf_builder_add_instance(b, &in, &c), CF_OK);
+	}
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(cf_builder_finish(b, &buf, &len), CF_OK);
+	cf_builder_free(b);
+	cf_view v;
+	assert_int_equal(cf_verify(buf, len, &v, NULL), CF_OK);
+	/* The last value made equal to the first: found past 2 * n strings. */
+	uint32_t last = pool_find(buf, &v, "value-04999");
+	char msg[64];
+	snprintf(msg, sizeof msg, "repeats the one at 0x%x",
+	         (unsigned)pool_find(buf, &v, "value-00000"));
+	memcpy(buf + v.pool_off + last, "value-00000", 11);
+	EXPECT_REJECT(buf, len, v.pool_off + last, msg);
+	free(buf);
+}
+
+/* The first invalid UTF-8 byte of the pool is named exactly, in linear time
+ * (a megabyte of valid text before it took minutes when every prefix was
+ * validated again). */
+static void test_pool_utf8_offset(void **state)
+{
+	(void)state;
+	cf_build_header h = header(0);
+	cf_builder *b = cf_builder_new(&h);
+	assert_int_equal(cf_builder_add_field(b, "s", CF_TYPE_STRING), CF_OK);
+	char *name = malloc(CF_MAX_STRING_LEN + 1);
+	assert_non_null(name);
+	for (uint32_t i = 0; i < 16; i++) {
+		memset(name, 'a', CF_MAX_STRING_LEN);
+		name[CF_MAX_STRING_LEN] = 0;
+		name[0] = (char)('a' + i); /* distinct */
+		cf_build_criterion c = any();
+		if (i == 15)
+			c = str_crit(CF_CRIT_EQUALS, "caf\xc3\xa9s", 0);
+		cf_build_instance in = {.id = i + 1, .action = 1, .severity = 1, .name = name};
+		assert_int_equal(cf_builder_add_instance(b, &in, &c), CF_OK);
+	}
+	free(name);
+	uint8_t *buf;
+	size_t len;
+	assert_int_equal(cf_builder_finish(b, &buf, &len), CF_OK);
+	cf_builder_free(b);
+	cf_view v;
+	assert_int_equal(cf_verify(buf, len, &v, NULL), CF_OK);
+	uint8_t *copy = malloc(len);
+	assert_non_null(copy);
+	char msg[80];
+	/* The last byte of the 16th long name. */
+	uint32_t at = (uint32_t)pool_find(buf, &v, "caf\xc3\xa9s") - 2;
+	memcpy(copy, buf, len);
+	copy[v.pool_off + at] = 0xff;
+	snprintf(msg, sizeof msg, "invalid UTF-8 at pool offset 0x%x", at);
+	EXPECT_REJECT(copy, len, v.pool_off + at, msg);
+	/* A broken continuation byte: the character's first byte is named. */
+	at = (uint32_t)pool_find(buf, &v, "caf\xc3\xa9s") + 3;
+	memcpy(copy, buf, len);
+	copy[v.pool_off + at + 1] = 'x';
+	snprintf(msg, sizeof msg, "invalid UTF-8 at pool offset 0x%x", at);
+	EXPECT_REJECT(copy, len, v.pool_off + at, msg);
+	free(copy);
 	free(buf);
 }
 
@@ -670,6 +976,18 @@ static void test_names(void **state)
 	assert_int_equal(cf_action_parse("nope"), 0);
 	assert_int_equal(cf_severity_parse("critical"), CF_SEVERITY_CRITICAL);
 	assert_string_equal(cf_crit_kind_name(CF_CRIT_RANGE), "range");
+	assert_string_equal(cf_crit_kind_phrase(CF_CRIT_EQUALS), "an equals");
+	assert_string_equal(cf_crit_kind_phrase(CF_CRIT_ANY), "a wildcard");
+	assert_string_equal(cf_crit_kind_phrase(CF_CRIT_REGEX), "a regex");
+	assert_null(cf_crit_kind_phrase(CF_CRIT_RANGE + 1));
+	/* One code per verifier verdict, whichever command reports it. */
+	assert_null(cf_verify_code(CF_OK));
+	assert_string_equal(cf_verify_code(CF_ERR_NOT_CHANNEL), "format-magic");
+	assert_string_equal(cf_verify_code(CF_ERR_VERSION), "format-version");
+	assert_string_equal(cf_verify_code(CF_ERR_CORRUPT), "format-corrupt");
+	assert_string_equal(cf_verify_code(CF_ERR_CHECKSUM), "format-checksum");
+	assert_string_equal(cf_verify_code(CF_ERR_LIMIT), "format-limit");
+	assert_string_equal(cf_verify_code(CF_ERR_NOMEM), "out-of-memory");
 	assert_string_equal(cf_strerror(CF_ERR_NOT_CHANNEL), "not a channel file");
 	assert_string_equal(cf_strerror(CF_ERR_VERSION), "unsupported format version");
 	assert_string_equal(cf_strerror(CF_ERR_CORRUPT), "corrupt channel file");
@@ -681,8 +999,11 @@ static void test_names(void **state)
 }
 
 /* Both biggest caps at once, built by hand: 2^24 one-field instances (all
- * wildcards) and a string pool padded so that the file is exactly 1 GiB.
- * It must verify; the corpus above has the files one past each cap. */
+ * wildcards) and a string pool that makes the file exactly 1 GiB. The pool
+ * is canonical, so every byte of it is a string some reference uses: the
+ * first instances carry distinct names of the string length cap (65,535
+ * bytes), the last of them whatever length is left. It must verify; the
+ * corpus above has the files one past each cap. */
 static void test_at_the_caps(void **state)
 {
 	(void)state;
@@ -721,17 +1042,29 @@ static void test_at_the_caps(void **state)
 	st32(buf + fields_off, 2); /* field "f" at pool offset 2 */
 	st32(buf + fields_off + 4, 1);
 	buf[fields_off + 8] = CF_TYPE_BOOL;
+	/* Pool: "t\0f\0", then the names: "n<index>-aaa...a\0". */
+	uint8_t *pool = buf + pool_off;
+	memcpy(pool, "t\0f\0", 4);
+	uint64_t at = 4;
 	for (uint64_t i = 0; i < n; i++) {
 		uint8_t *p = buf + inst_off + i * inst_size;
 		st32(p, (uint32_t)(i + 1));
 		p[4] = CF_ACTION_LOG;
 		p[5] = CF_SEVERITY_INFO;
+		if (at == pool_size)
+			continue; /* no name */
+		uint64_t left = pool_size - at - 1;
+		uint32_t nlen = left > CF_MAX_STRING_LEN ? CF_MAX_STRING_LEN : (uint32_t)left;
+		assert_true(nlen >= 16);
+		memset(pool + at, 'a', nlen);
+		int w = snprintf((char *)pool + at, 16, "n%llu-", (unsigned long long)i);
+		pool[at + (uint64_t)w] = '-'; /* over snprintf's NUL */
+		pool[at + nlen] = 0;
+		st32(p + 8, (uint32_t)at);
+		st32(p + 12, nlen);
+		at += (uint64_t)nlen + 1;
 	}
-	/* Pool: "t\0f\0" then 'a's, NUL-terminated. */
-	uint8_t *pool = buf + pool_off;
-	memset(pool, 'a', (size_t)pool_size);
-	memcpy(pool, "t\0f\0", 4);
-	pool[pool_size - 1] = 0;
+	assert_true(at == pool_size);
 	fix_crc(buf, (size_t)total);
 	cf_view v;
 	cf_verify_error e;
@@ -740,8 +1073,11 @@ static void test_at_the_caps(void **state)
 		fail_msg("file at both caps rejected: %s (%s)", cf_strerror(st), e.message);
 	assert_int_equal(v.hdr.instance_count, CF_MAX_INSTANCES);
 	cf_instance in;
+	cf_view_instance(&v, 0, &in);
+	assert_int_equal(in.name.len, CF_MAX_STRING_LEN);
 	cf_view_instance(&v, CF_MAX_INSTANCES - 1, &in);
 	assert_int_equal(in.id, CF_MAX_INSTANCES);
+	assert_int_equal(in.name.len, 0);
 	assert_int_equal(cf_view_find_instance(&v, CF_MAX_INSTANCES), CF_MAX_INSTANCES - 1);
 	free(buf);
 }
@@ -762,6 +1098,9 @@ int main(void)
 	    cmocka_unit_test(test_flip_every_bit),
 	    cmocka_unit_test(test_structural_corpus),
 	    cmocka_unit_test(test_pool_utf8_and_nul),
+	    cmocka_unit_test(test_pool_canonical),
+	    cmocka_unit_test(test_pool_utf8_offset),
+	    cmocka_unit_test(test_pool_repeat_in_a_large_pool),
 	    cmocka_unit_test(test_sensor_versions),
 	    cmocka_unit_test(test_crc32c_known_answer),
 	    cmocka_unit_test(test_fingerprint_encoding),
