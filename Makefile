@@ -224,9 +224,11 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PUBLIC_HEADERS := $(wildcard $(addsuffix /cf_*.h,$(COMPONENTS)))
 
-$(BUILD)/libcf.pc: Makefile
+# Regenerated on every run, replaced only when its text changes: a second
+# `make install PREFIX=...` gets a libcf.pc for its own prefix.
+.PHONY: FORCE
+$(BUILD)/libcf.pc: FORCE
 	@mkdir -p $(@D)
-	$(call msg,GEN,$@)
 	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))' \
 		'includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))' '' \
 		'Name: libcf' \
@@ -234,7 +236,8 @@ $(BUILD)/libcf.pc: Makefile
 		'Version: $(VERSION)' \
 		'Requires: $(PKGS)' \
 		'Cflags: -I$${includedir}/cfc' \
-		'Libs: -L$${libdir} -lcf' >$@
+		'Libs: -L$${libdir} -lcf' >$@.new
+	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@ && printf '  %-6s %s\n' GEN $@; fi
 
 .PHONY: install uninstall
 install: $(CFC) $(LIBCF) $(BUILD)/libcf.pc

@@ -59,3 +59,8 @@ cc -std=c17 $san -o "$TMP/use" "$TMP/use.c" $flags 2>"$TMP/cc.err" || { head -20
 make -s -C "$SRC" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" DESTDIR="$dest" PREFIX=/usr/local uninstall
 left=$(find "$dest" -type f | wc -l)
 [ "$left" = 0 ] || { find "$dest" -type f >&2; exit 1; }
+# libcf.pc follows the PREFIX of each install, not the first one built.
+dest2=$TMP/dest2
+make -s -C "$SRC" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" DESTDIR="$dest2" PREFIX=/opt/cfc install >"$TMP/install2.log"
+grep -qx 'prefix=/opt/cfc' "$dest2/opt/cfc/lib/pkgconfig/libcf.pc" || { cat "$dest2/opt/cfc/lib/pkgconfig/libcf.pc" >&2; exit 1; }
+make -s -C "$SRC" BUILD="$BUILD" SANITIZE="${SANITIZE:-}" DESTDIR="$dest2" PREFIX=/opt/cfc uninstall
