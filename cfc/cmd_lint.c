@@ -144,7 +144,7 @@ int cmd_lint(int argc, char **argv)
 			status = cli_finish(EXIT_OK);
 			goto out;
 		default:
-			status = cli_bad_usage("lint", "bad option");
+			status = cli_bad_option("lint", argc, argv);
 			goto out;
 		}
 	}
@@ -224,9 +224,13 @@ int cmd_lint(int argc, char **argv)
 	if (format == FMT_TEXT) {
 		for (size_t i = 0; i < nfiles; i++)
 			cli_print_diags(results[i].diags);
-		fprintf(stderr, "%zu %s, %zu %s, %zu %s\n", nfiles, plural(nfiles, "file", "files"),
-		        errors, plural(errors, "error", "errors"), warnings,
-		        plural(warnings, "warning", "warnings"));
+		/* A file that could not be read was not linted: the run has no
+		 * verdict to sum up (exit 2), as when a manifest cannot be read. */
+		if (!trouble)
+			fprintf(stderr, "%zu %s, %zu %s, %zu %s\n", nfiles,
+			        plural(nfiles, "file", "files"), errors,
+			        plural(errors, "error", "errors"), warnings,
+			        plural(warnings, "warning", "warnings"));
 	} else {
 		st = format == FMT_JSON ? cf_lint_report_json(results, nfiles, &doc)
 		                        : cf_lint_report_sarif(results, nfiles, &doc);

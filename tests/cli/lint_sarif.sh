@@ -1,10 +1,17 @@
 # The SARIF log has what SARIF 2.1.0 requires and code scanning reads:
 # version, $schema, runs[].tool.driver (name, rules with id, shortDescription,
 # help, defaultConfiguration.level), results with ruleId, ruleIndex, level,
-# message.text and locations (YAML source line/column, or a byte offset).
+# message.text and locations (YAML source line/column, or a byte offset);
+# run.columnKind says columns count Unicode code points, and they do.
 . tests/golden/lint/cases.sh
 fixtures
-for f in c291-bad c291-stripped warnings; do
+# A criterion after an astral character and an accented one on its line:
+# code points, UTF-16 code units and bytes give three different columns.
+printf '%s\n' 'channel: 901' 'template: process-creation' 'version: 1' 'instances:' \
+	'  - id: 1' $'    match: {user: {equals: \'\xf0\x9f\x98\x80\xc3\xa9\'}, image: {regex: \'(a+)+$\'}}' \
+	>"$TMP/columns.yaml"
+build columns.cf -t samples/templates "$TMP/columns.yaml"
+for f in c291-bad c291-stripped warnings columns; do
 	"$CFC" lint --format sarif -t samples/templates "$TMP/$f.cf" >"$TMP/$f.sarif" || true
 done
 python3 - "$TMP" <<'PY'
@@ -17,6 +24,7 @@ def check(name, want_region):
     assert log["$schema"].startswith("https://") and "sarif" in log["$schema"], "$schema"
     assert isinstance(log["runs"], list) and len(log["runs"]) == 1, "runs"
     run = log["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints", "columnKind"
     driver = run["tool"]["driver"]
     assert driver["name"] and driver["version"], "driver name/version"
     assert driver["informationUri"].startswith("https://"), "informationUri"
@@ -55,6 +63,15 @@ assert r["properties"]["field_name"] == "pipe_sddl" and r["properties"]["instanc
 check("c291-stripped", "offset")
 run = check("warnings", "line")
 assert {x["level"] for x in run["results"]} == {"warning"}
+# The regex criterion's column in code points (1-based), as columnKind says.
+run = check("columns", "line")
+line = open(f"{tmp}/columns.yaml", encoding="utf-8").read().splitlines()[5]
+want = line.index("{regex") + 1
+assert want != line.encode("utf-8").index(b"{regex") + 1
+assert want != len(line[:want - 1].encode("utf-16-le")) // 2 + 1
+cols = {x["locations"][0]["physicalLocation"]["region"]["startColumn"]
+        for x in run["results"] if x["ruleId"] == "regex-backtracking"}
+assert cols == {want}, (cols, want)
 PY
 # Validate against the SARIF 2.1.0 JSON schema when a copy is installed locally.
 for schema in /usr/share/sarif/sarif-schema-2.1.0.json; do

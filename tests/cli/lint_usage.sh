@@ -35,10 +35,24 @@ expect 2 L -t samples/templates --sensor 7.x "$W"
 expect 2 L "$W"
 expect 2 L -t samples/templates
 expect 2 L -t "$TMP/no-such-dir" "$W"
-# An unreadable file: 2, and the other files are still linted.
+# An unreadable file: 2, and the other files are still linted; no summary
+# line, since a run that could not read its input has no verdict.
+no_summary() {
+	if grep -q '^[0-9]* files\?, [0-9]* errors\?, [0-9]* warnings\?$' "$TMP/e"; then
+		echo "a summary after an unreadable file:" >&2
+		cat "$TMP/e" >&2
+		exit 1
+	fi
+}
 expect 2 L -t samples/templates "$TMP/missing.cf" "$TMP/c291-bad.cf"
 grep -q "cannot open '$TMP/missing.cf'" "$TMP/e"
 grep -q '\[field-count\]' "$TMP/e"
+no_summary
+expect 2 L -t samples/templates "$TMP/missing.cf"
+grep -q "cannot open '$TMP/missing.cf'" "$TMP/e"
+no_summary
+expect 2 L -t samples/templates "$TMP/c291-fixed.cf" "$TMP/missing.cf"
+no_summary
 # Several files: one summary.
 expect 1 L -t samples/templates "$TMP/c291-bad.cf" "$TMP/c291-fixed.cf" "$W"
 grep -q '^3 files, 1 error, 7 warnings$' "$TMP/e"
