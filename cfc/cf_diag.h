@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cfc/cf_util.h"
 #include "format/cf_format.h"
 
 typedef enum cf_severity {
@@ -81,9 +82,36 @@ const char *cf_severity_label(cf_severity sev); /* "error", "warning", "note" */
 /*
  * One diagnostic as a line of text: PATH:LINE:COL: error: MESSAGE [CODE]
  * (or PATH: offset 0xNN: ...), with a newline; colour escapes only when
- * color is nonzero. Returns a malloc'd string the caller frees with free(),
- * or NULL when out of memory. Front ends print it; the library does not.
+ * color is nonzero. The path and the message go through cf_text_escape(),
+ * so no control character from an input reaches the terminal. Returns a
+ * malloc'd string the caller frees with free(), or NULL when out of memory.
+ * Front ends print it; the library does not.
  */
 char *cf_diag_format(const cf_diag *d, int color);
+
+/*
+ * Text from inputs (paths, names, regexes, values, comments) made safe for a
+ * terminal or a log. Copies s[0..len), embedded NULs included, escaping
+ * every control character visibly:
+ *   \n \r \t        for newline, carriage return and tab;
+ *   \xNN            for the other C0 controls (0x00-0x1f) and DEL (0x7f);
+ *   \u00NN          for the C1 controls U+0080-U+009F (UTF-8 c2 80..c2 9f);
+ *   \xNN            for each byte that is not part of valid UTF-8 (a lone
+ *                   continuation byte, a truncated or overlong sequence, a
+ *                   surrogate, a code point above U+10FFFF).
+ * Printable UTF-8 passes unchanged, backslashes included (Windows paths),
+ * so the result is for reading, not for decoding back.
+ *
+ * Writes as many whole characters as fit in out[0..cap) followed by a NUL,
+ * sets *out_len to the bytes written (the NUL not counted) and returns how
+ * many bytes of s it consumed. A cap of at least CF_TEXT_ESCAPE_MIN always
+ * consumes something; call again with the rest. Never allocates.
+ */
+#define CF_TEXT_ESCAPE_MIN 7
+size_t cf_text_escape(const char *s, size_t len, char *out, size_t cap, size_t *out_len);
+
+/* The same escaping, appended to b. CF_ERR_NOMEM, or CF_ERR_LIMIT past b's
+ * limit (b then holds a prefix of the escaped text). */
+cf_status cf_text_escape_buf(cf_buf *b, const char *s, size_t len);
 
 #endif

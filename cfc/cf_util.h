@@ -1,5 +1,7 @@
 /*
- * cf_util.h - whole-file reads with a cap, atomic writes, growable buffers.
+ * cf_util.h - whole-file reads with a cap, safe output paths (atomic
+ * replacement, write-through to devices and FIFOs, refusal of everything
+ * else), the input/output identity check, growable buffers.
  */
 #ifndef CF_UTIL_H
 #define CF_UTIL_H
@@ -20,15 +22,112 @@
 cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len, int *err_no);
 
 /*
- * Write buf atomically: a temporary file in the same directory, fsync,
- * rename over path, fsync of the directory. On failure the previous file (or
- * no file) is left and the temporary is removed. "-" writes to stdout.
- * mode is the new file's permission bits (e.g. 0644, 0600 for secrets).
- * With exclusive set an existing path is not replaced (CF_ERR_IO, EEXIST).
- * CF_ERR_NOMEM sets *err_no to ENOMEM.
+ * err_no values for files the helpers below refuse by their kind. They are
+ * negative, so never an errno; cf_file_strerror() puts them in words.
+ */
+enum {
+	CF_EFILE_DIR = -1,      /* a directory */
+	CF_EFILE_FIFO = -2,     /* a FIFO (named pipe) */
+	CF_EFILE_CHRDEV = -3,   /* a character device */
+	CF_EFILE_BLKDEV = -4,   /* a block device */
+	CF_EFILE_SOCKET = -5,   /* a Unix-domain socket */
+	CF_EFILE_SYMLINK = -6,  /* a symbolic link where none is followed */
+	CF_EFILE_DANGLING = -7, /* a symbolic link to nothing */
+	CF_EFILE_CHANGED = -8,  /* became another kind of file while being opened */
+	CF_EFILE_OTHER = -9,    /* any other kind that is not a regular file */
+};
+
+/*
+ * The words for an err_no of the file helpers, as the end of "cannot write
+ * 'PATH': ...": strerror() for an errno, "out of memory" for ENOMEM, "I/O
+ * error" for 0, and a sentence for each CF_EFILE_* value. Never NULL.
+ */
+const char *cf_file_strerror(int err_no);
+
+/* Flags of cf_file_read_ex(). */
+#define CF_READ_REGULAR 1u  /* only a regular file; never blocks on a FIFO or device */
+#define CF_READ_NOFOLLOW 2u /* a symbolic link is refused (CF_EFILE_SYMLINK) */
+
+/*
+ * cf_file_read() with flags. With CF_READ_REGULAR the path is stat'ed
+ * before it is opened, opened with O_NONBLOCK and fstat'ed again, so that
+ * a FIFO, device, socket or directory is refused (CF_ERR_IO, *err_no one
+ * of CF_EFILE_*) without ever being read or waited on. "-" is stdin and
+ * takes no flags.
+ */
+cf_status cf_file_read_ex(const char *path, size_t cap, unsigned flags, uint8_t **buf, size_t *len,
+                          int *err_no);
+
+/*
+ * Write buf to an output path. What happens depends on what path names,
+ * after following symbolic links (README.md, "Output files"):
+ *
+ *   "-"                  stdout, written as it is;
+ *   nothing              a new file: a temporary file in the same
+ *                        directory, fsync, rename, fsync of the directory;
+ *   a regular file       replaced atomically the same way; behind a
+ *                        symbolic link, the link's final target is replaced
+ *                        in its own directory and the link is kept;
+ *   a character device   opened for writing (no O_CREAT, no O_TRUNC),
+ *   or a FIFO            checked with fstat and written through, never
+ *                        replaced; a FIFO waits for its reader;
+ *   anything else        refused, nothing written: a directory, socket or
+ *                        block device (CF_EFILE_DIR, _SOCKET, _BLKDEV), a
+ *                        dangling symbolic link (CF_EFILE_DANGLING).
+ *
+ * On failure the previous file (or no file) is left and the temporary is
+ * removed. mode is a new file's permission bits (e.g. 0644, 0600 for
+ * secrets). With exclusive set a path that exists in any form, a dangling
+ * link included, is not touched (CF_ERR_IO, EEXIST), and a new file is
+ * linked into place so that one appearing meanwhile is not replaced either.
+ * CF_ERR_IO sets *err_no to an errno or a CF_EFILE_* value; CF_ERR_NOMEM
+ * sets it to ENOMEM.
  */
 cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                                int exclusive, int *err_no);
+
+/*
+ * The identities (st_dev, st_ino after following symbolic links) of the
+ * regular files a run reads, so that an output that is one of them can be
+ * refused before anything is written: cf_inputs_clash(). Paths that do not
+ * exist or are not regular files are not recorded (an output can only
+ * replace a regular file), nor is "-" unless stdin is a regular file.
+ */
+typedef struct cf_inputs cf_inputs;
+
+/* NULL when out of memory. Free with cf_inputs_free() (NULL is fine). */
+cf_inputs *cf_inputs_new(void);
+void cf_inputs_free(cf_inputs *in);
+
+/* Record one input path (copied). CF_OK or CF_ERR_NOMEM. */
+cf_status cf_inputs_add(cf_inputs *in, const char *path);
+
+/*
+ * Record a template argument (-t): a file, or when path is a directory
+ * every entry cf_is_manifest_name() accepts, as cf_templates_load() reads
+ * them. Nothing is opened but the directory. CF_OK or CF_ERR_NOMEM.
+ */
+cf_status cf_inputs_add_templates(cf_inputs *in, const char *path);
+
+/*
+ * The input that output names (a regular file with the same st_dev and
+ * st_ino, links followed), as recorded (borrowed from in), or NULL: also
+ * for "-", for an output that does not exist yet, and for one that is not
+ * a regular file (a device or FIFO is written through, never replaced).
+ */
+const char *cf_inputs_clash(const cf_inputs *in, const char *output);
+
+/*
+ * Whether two output paths name the same file: by identity when both
+ * exist, by the identity of the directory and the last name when neither
+ * does ("k", "./k" and "d/../k" are one file). 1 same, 0 not, -1 out of
+ * memory.
+ */
+int cf_same_output(const char *a, const char *b);
+
+/* 1 when a directory entry's name is one cf_templates_load() reads from a
+ * template directory: "*.yaml", not hidden. */
+int cf_is_manifest_name(const char *name);
 
 /* write() all len bytes, retrying short writes and EINTR; 0, or -1 with
  * errno set. */

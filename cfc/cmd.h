@@ -39,15 +39,32 @@ int cmd_pack_events(int argc, char **argv);
 /* The table (cfc/main.c); NULL when no such subcommand. */
 const cmd *cmd_find(const char *name);
 
-/* `cfc: error: ...` on stderr. */
+/*
+ * Every line of text cfc prints goes through cf_text_escape(): no control
+ * character from an input (a path, a name, a regex, a value, a comment)
+ * reaches a terminal or a log. `cfc: error: ...` on stderr, the formatted
+ * message escaped:
+ */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* `cfc: error: cannot open 'PATH': strerror(err_no)`-style messages. */
 void cli_io_error(const char *verb, const char *path, int err_no);
+/*
+ * printf to fp with the result escaped, except for a newline that ends fmt
+ * (the line's own end). Text over 1 KiB is formatted in allocated memory;
+ * without memory what fits in 1 KiB is printed, then "...".
+ */
+void cli_printf(FILE *fp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the usage of sub to fp. */
 void cli_usage(FILE *fp, const char *sub);
 /* Standard reaction to an unknown option: message + hint, returns 2. */
 int cli_bad_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The reaction to getopt_long() returning '?' (main() sets opterr to 0, so
+ * getopt prints nothing raw itself): names the option that was refused,
+ * escaped, and why when that is known; returns 2.
+ */
+int cli_bad_option(const char *sub, int argc, char **argv);
 
 /* Nonzero when diagnostics on stderr should be coloured (a terminal, no NO_COLOR). */
 int cli_color(void);

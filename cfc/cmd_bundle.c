@@ -163,6 +163,45 @@ out:
 	return status;
 }
 
+/* Refuse, before anything is read or written, an output that is one of
+ * the run's inputs: the secret key, the password file, a FILE.cf or its
+ * FILE.cf.minisig. Returns an exit status. */
+static int check_output(const char *out_path, const char *sec_path, const char *pw_file,
+                        char *const *files, size_t count)
+{
+	cf_inputs *in = cf_inputs_new();
+	cf_status st = in ? cf_inputs_add(in, sec_path) : CF_ERR_NOMEM;
+	if (!pw_file && (pw_file = getenv("CFC_PASSWORD_FILE")) && !*pw_file)
+		pw_file = NULL;
+	if (st == CF_OK && pw_file)
+		st = cf_inputs_add(in, pw_file);
+	for (size_t i = 0; st == CF_OK && i < count; i++) {
+		size_t n = strlen(files[i]);
+		char *sig = malloc(n + sizeof ".minisig");
+		if (!sig) {
+			st = CF_ERR_NOMEM;
+			break;
+		}
+		memcpy(sig, files[i], n);
+		memcpy(sig + n, ".minisig", sizeof ".minisig");
+		if ((st = cf_inputs_add(in, files[i])) == CF_OK)
+			st = cf_inputs_add(in, sig);
+		free(sig);
+	}
+	int status = EXIT_OK;
+	const char *same = st == CF_OK ? cf_inputs_clash(in, out_path) : NULL;
+	if (st != CF_OK) {
+		cli_error("out of memory");
+		status = EXIT_TROUBLE;
+	} else if (same) {
+		cli_error("cannot write '%s': it is the same file as the input '%s'", out_path,
+		          same);
+		status = EXIT_TROUBLE;
+	}
+	cf_inputs_free(in);
+	return status;
+}
+
 int cmd_bundle(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -216,7 +255,7 @@ int cmd_bundle(int argc, char **argv)
 			cli_usage(stdout, "bundle");
 			return cli_finish(EXIT_OK);
 		default:
-			return cli_bad_usage("bundle", "bad option");
+			return cli_bad_option("bundle", argc, argv);
 		}
 	}
 	if (!sec_path || !out_path)
@@ -253,6 +292,9 @@ int cmd_bundle(int argc, char **argv)
 		return cli_bad_usage("bundle", "--ring: %s", msg);
 
 	size_t count = (size_t)(argc - optind);
+	int clash = check_output(out_path, sec_path, pw_file, argv + optind, count);
+	if (clash != EXIT_OK)
+		return clash;
 	cf_bundle_input *in = calloc(count, sizeof *in);
 	cf_seckey *sk = NULL;
 	cf_diag_list *diags = cf_diags_new();
@@ -294,7 +336,7 @@ int cmd_bundle(int argc, char **argv)
 	st = cf_file_write_atomic(out_path, bundle, bundle_len, 0644, 0, &err_no);
 	if (st != CF_OK) {
 		if (st == CF_ERR_IO)
-			cli_io_error("write", out_path, err_no);
+			cli_error("cannot write '%s': %s", out_path, cf_file_strerror(err_no));
 		else
 			cli_error("%s: %s", out_path, cf_strerror(st));
 		status = EXIT_TROUBLE;

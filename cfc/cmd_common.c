@@ -2,6 +2,7 @@
  * cmd_common.c - helpers shared by the subcommand front ends.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,62 @@
 
 #include "cfc/cmd.h"
 
+/* Write s[0..len) to fp escaped (cf_text_escape()), without allocating. */
+static void put_escaped(FILE *fp, const char *s, size_t len)
+{
+	char chunk[512];
+	while (len > 0) {
+		size_t n;
+		size_t used = cf_text_escape(s, len, chunk, sizeof chunk, &n);
+		fwrite(chunk, 1, n, fp);
+		s += used;
+		len -= used;
+	}
+}
+
+/*
+ * Format fmt and write the result escaped. With keep_nl, a newline that ends
+ * fmt is the line's own end and is written as it is. Short text is formatted
+ * on the stack; longer text in allocated memory, or cut at the stack
+ * buffer's size (and marked "...") when there is none.
+ */
+static void vput(FILE *fp, int keep_nl, const char *fmt, va_list ap)
+{
+	char stack[1024], *heap = NULL;
+	const char *text = stack;
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(stack, sizeof stack, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n, flen = strlen(fmt);
+	int nl = keep_nl && flen > 0 && fmt[flen - 1] == '\n';
+	int cut = 0;
+	if (len >= sizeof stack) {
+		heap = malloc(len + 1);
+		if (heap) {
+			vsnprintf(heap, len + 1, fmt, ap);
+			text = heap;
+		} else {
+			len = sizeof stack - 1;
+			cut = 1;
+		}
+	}
+	if (nl && !cut)
+		len--; /* the final newline, fmt's own */
+	put_escaped(fp, text, len);
+	if (cut)
+		fputs("...", fp);
+	if (nl)
+		fputc('\n', fp);
+	free(heap);
+}
+
 static void vmessage(const char *label, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "cfc: %s: ", label);
-	vfprintf(stderr, fmt, ap);
+	vput(stderr, 0, fmt, ap);
 	fputc('\n', stderr);
 }
 
@@ -43,6 +96,14 @@ void cli_io_error(const char *verb, const char *path, int err_no)
 	                           : "I/O error");
 }
 
+void cli_printf(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vput(fp, 1, fmt, ap);
+	va_end(ap);
+}
+
 void cli_usage(FILE *fp, const char *sub)
 {
 	const cmd *c = cmd_find(sub);
@@ -58,6 +119,31 @@ int cli_bad_usage(const char *sub, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "Try 'cfc %s --help'.\n", sub);
 	return EXIT_TROUBLE;
+}
+
+int cli_bad_option(const char *sub, int argc, char **argv)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+	if (arg && strncmp(arg, "--", 2) == 0) {
+		/* A long option: optopt is 0 when it is unknown (or ambiguous). */
+		int name = (int)strcspn(arg, "=");
+		if (optopt == 0)
+			return cli_bad_usage(sub, "bad option '%.*s'", name, arg);
+		if (arg[name] == '=')
+			return cli_bad_usage(sub, "bad option '%.*s': it takes no argument", name,
+			                     arg);
+		return cli_bad_usage(sub, "bad option '%s': it needs an argument", arg);
+	}
+	if (optopt != 0) {
+		/* getopt tells an unknown short option from one missing its
+		 * argument only by the optstring; missing is possible only when
+		 * the option was the last argument. */
+		if (optind >= argc)
+			return cli_bad_usage(
+			    sub, "bad option '-%c' (unknown, or missing its argument)", optopt);
+		return cli_bad_usage(sub, "bad option '-%c'", optopt);
+	}
+	return cli_bad_usage(sub, "bad option");
 }
 
 int cli_color(void)

@@ -11,6 +11,31 @@
 #include "cfc/cf_util.h"
 #include "cfc/cmd.h"
 
+/* Refuse an output that is one of the run's inputs (a source or a template
+ * manifest, those of a -t directory included) before it is written.
+ * Returns an exit status. */
+static int check_output(const char *output, const char *const *tpaths, size_t ntpaths,
+                        char *const *srcs, size_t nsrcs)
+{
+	cf_inputs *in = cf_inputs_new();
+	cf_status st = in ? CF_OK : CF_ERR_NOMEM;
+	for (size_t i = 0; st == CF_OK && i < ntpaths; i++)
+		st = cf_inputs_add_templates(in, tpaths[i]);
+	for (size_t i = 0; st == CF_OK && i < nsrcs; i++)
+		st = cf_inputs_add(in, srcs[i]);
+	int status = EXIT_OK;
+	const char *same = st == CF_OK ? cf_inputs_clash(in, output) : NULL;
+	if (st != CF_OK) {
+		cli_error("out of memory");
+		status = EXIT_TROUBLE;
+	} else if (same) {
+		cli_error("cannot write '%s': it is the same file as the input '%s'", output, same);
+		status = EXIT_TROUBLE;
+	}
+	cf_inputs_free(in);
+	return status;
+}
+
 int cmd_compile(int argc, char **argv)
 {
 	enum { OPT_CONTENT_VERSION = 256, OPT_STRIP_SOURCE };
@@ -85,6 +110,11 @@ int cmd_compile(int argc, char **argv)
 		status = cli_bad_usage("compile", "no rule source given");
 		goto out;
 	}
+	/* -o is known now: refuse a clash before any work. */
+	if (output && (status = check_output(output, tpaths, ntpaths, argv + optind,
+	                                     (size_t)(argc - optind))) != EXIT_OK)
+		goto out;
+	status = EXIT_TROUBLE;
 	set = cf_templates_new();
 	diags = cf_diags_new();
 	if (!set || !diags) {
@@ -132,12 +162,16 @@ int cmd_compile(int argc, char **argv)
 		cf_compile_default_name(cf_compile_result_channel(res),
 		                        cf_compile_result_version(res), name, sizeof name);
 		output = name;
+		if ((status = check_output(output, tpaths, ntpaths, argv + optind,
+		                           (size_t)(argc - optind))) != EXIT_OK)
+			goto out;
+		status = EXIT_TROUBLE;
 	}
 	size_t len;
 	const uint8_t *bytes = cf_compile_result_bytes(res, &len);
 	int err_no = 0;
 	if (cf_file_write_atomic(output, bytes, len, 0644, 0, &err_no) != CF_OK) {
-		cli_io_error("write", output, err_no);
+		cli_error("cannot write '%s': %s", output, cf_file_strerror(err_no));
 		status = EXIT_TROUBLE;
 		goto out;
 	}

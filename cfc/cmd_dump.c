@@ -35,7 +35,7 @@ int cmd_dump(int argc, char **argv)
 			cli_usage(stdout, "dump");
 			return cli_finish(EXIT_OK);
 		default:
-			return cli_bad_usage("dump", "bad option");
+			return cli_bad_option("dump", argc, argv);
 		}
 	}
 	if (argc - optind != 1)
@@ -62,13 +62,24 @@ int cmd_dump(int argc, char **argv)
 	cf_verify_error verr;
 	st = cf_verify(buf, len, &view, &verr);
 	if (st != CF_OK) {
-		fprintf(stderr, "%s: offset 0x%llx: error: %s: %s [format-%s]\n", path,
-		        (unsigned long long)verr.offset, cf_strerror(st), verr.message,
-		        st == CF_ERR_NOT_CHANNEL ? "magic"
-		        : st == CF_ERR_VERSION   ? "version"
-		        : st == CF_ERR_CHECKSUM  ? "checksum"
-		        : st == CF_ERR_LIMIT     ? "limit"
-		                                 : "corrupt");
+		/* The verifier's message may quote bytes of the file: printed as a
+		 * diagnostic, escaped like every other. */
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s: %s", cf_strerror(st), verr.message);
+		cf_diag d;
+		memset(&d, 0, sizeof d);
+		d.severity = CF_ERROR;
+		d.code = st == CF_ERR_NOT_CHANNEL ? "format-magic"
+		         : st == CF_ERR_VERSION   ? "format-version"
+		         : st == CF_ERR_CHECKSUM  ? "format-checksum"
+		         : st == CF_ERR_LIMIT     ? "format-limit"
+		                                  : "format-corrupt";
+		d.path = (char *)path;
+		d.has_offset = 1;
+		d.offset = verr.offset;
+		d.message = msg;
+		d.field = -1;
+		cli_print_diag(&d);
 		free(buf);
 		return EXIT_REJECTED;
 	}

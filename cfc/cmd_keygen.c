@@ -70,7 +70,7 @@ int cmd_keygen(int argc, char **argv)
 			cli_usage(stdout, "keygen");
 			return cli_finish(EXIT_OK);
 		default:
-			return cli_bad_usage("keygen", "bad option");
+			return cli_bad_option("keygen", argc, argv);
 		}
 	}
 	if (optind != argc)
@@ -79,12 +79,38 @@ int cmd_keygen(int argc, char **argv)
 		return cli_bad_usage("keygen", "both -p PUBKEY and -s SECKEY are required");
 	if (strcmp(pub_path, "-") == 0 || strcmp(sec_path, "-") == 0)
 		return cli_bad_usage("keygen", "key files must be named files, not '-'");
-	if (strcmp(pub_path, sec_path) == 0)
+	/* By identity: "k", "./k", a link to k or a hard link of it. */
+	int same = cf_same_output(pub_path, sec_path);
+	if (same < 0) {
+		cli_error("out of memory");
+		return EXIT_TROUBLE;
+	}
+	if (same)
 		return cli_bad_usage("keygen", "-p and -s name the same file");
 	if (!pw_file && !unencrypted) {
 		const char *env = getenv("CFC_PASSWORD_FILE");
 		if (env && *env)
 			pw_file = env;
+	}
+	/* The one input: the password file must not be replaced by a key. */
+	if (pw_file && !unencrypted) {
+		cf_inputs *in = cf_inputs_new();
+		const char *clash = NULL, *out_path = NULL;
+		if (!in || cf_inputs_add(in, pw_file) != CF_OK) {
+			cf_inputs_free(in);
+			cli_error("out of memory");
+			return EXIT_TROUBLE;
+		}
+		if ((clash = cf_inputs_clash(in, sec_path)))
+			out_path = sec_path;
+		else if ((clash = cf_inputs_clash(in, pub_path)))
+			out_path = pub_path;
+		if (clash)
+			cli_error("cannot write '%s': it is the same file as the input '%s'",
+			          out_path, clash);
+		cf_inputs_free(in);
+		if (clash)
+			return EXIT_TROUBLE;
 	}
 
 	cf_seckey *sk = NULL;
@@ -133,16 +159,16 @@ int cmd_keygen(int argc, char **argv)
 	}
 	st = cf_file_write_atomic(sec_path, sec_text, sec_len, 0600, !force, &err_no);
 	if (st != CF_OK) {
-		if (st == CF_ERR_IO)
-			cli_io_error("write", sec_path, err_no);
+		if (st == CF_ERR_IO || st == CF_ERR_NOMEM)
+			cli_error("cannot write '%s': %s", sec_path, cf_file_strerror(err_no));
 		else
 			cli_error("%s: %s", sec_path, cf_strerror(st));
 		goto out;
 	}
 	st = cf_file_write_atomic(pub_path, pub_text, pub_len, 0644, !force, &err_no);
 	if (st != CF_OK) {
-		if (st == CF_ERR_IO)
-			cli_io_error("write", pub_path, err_no);
+		if (st == CF_ERR_IO || st == CF_ERR_NOMEM)
+			cli_error("cannot write '%s': %s", pub_path, cf_file_strerror(err_no));
 		else
 			cli_error("%s: %s", pub_path, cf_strerror(st));
 		/* Without -f the secret key is new: do not leave half a pair. */
@@ -154,11 +180,10 @@ int cmd_keygen(int argc, char **argv)
 	char hex[2 * CF_KEY_ID_SIZE + 1];
 	cf_pubkey_id(pk, id);
 	cf_key_id_hex(id, hex);
-	printf("key ID %s\n"
-	       "secret key: %s (%s; keep it secret)\n"
-	       "public key: %s\n",
-	       hex, sec_path, unencrypted ? "not encrypted" : "encrypted with the password",
-	       pub_path);
+	cli_printf(stdout, "key ID %s\n", hex);
+	cli_printf(stdout, "secret key: %s (%s; keep it secret)\n", sec_path,
+	           unencrypted ? "not encrypted" : "encrypted with the password");
+	cli_printf(stdout, "public key: %s\n", pub_path);
 	status = cli_finish(EXIT_OK);
 out:
 	cf_key_secret_free(pw);

@@ -119,7 +119,7 @@ int cmd_pack_events(int argc, char **argv)
 			status = cli_finish(EXIT_OK);
 			goto done;
 		default:
-			status = cli_bad_usage("pack-events", "bad option");
+			status = cli_bad_option("pack-events", argc, argv);
 			goto done;
 		}
 	}
@@ -137,6 +137,23 @@ int cmd_pack_events(int argc, char **argv)
 		goto done;
 	}
 	const char *in_path = optind < argc ? argv[optind] : "-";
+	/* Refuse -o naming an input (the events, a template manifest) before
+	 * anything is read. */
+	{
+		cf_inputs *ins = cf_inputs_new();
+		cf_status ist = ins ? cf_inputs_add(ins, in_path) : CF_ERR_NOMEM;
+		for (size_t i = 0; ist == CF_OK && i < ntpl; i++)
+			ist = cf_inputs_add_templates(ins, tpl[i]);
+		const char *same = ist == CF_OK ? cf_inputs_clash(ins, out_path) : NULL;
+		if (same)
+			cli_error("cannot write '%s': it is the same file as the input '%s'",
+			          out_path, same);
+		cf_inputs_free(ins);
+		if (ist != CF_OK)
+			goto nomem;
+		if (same)
+			goto done;
+	}
 
 	set = cf_templates_new();
 	diags = cf_diags_new();
@@ -228,11 +245,11 @@ int cmd_pack_events(int argc, char **argv)
 	int err_no = 0;
 	st = cf_file_write_atomic(out_path, out.data, out.len, 0644, 0, &err_no);
 	if (st != CF_OK) {
-		cli_io_error("write", out_path, err_no);
+		cli_error("cannot write '%s': %s", out_path, cf_file_strerror(err_no));
 		goto done;
 	}
-	fprintf(stderr, "cfc pack-events: %llu events, %zu bytes -> %s\n", events, out.len,
-	        strcmp(out_path, "-") == 0 ? "<stdout>" : out_path);
+	cli_printf(stderr, "cfc pack-events: %llu events, %zu bytes -> %s\n", events, out.len,
+	           strcmp(out_path, "-") == 0 ? "<stdout>" : out_path);
 	status = cli_finish(EXIT_OK);
 	goto done;
 nomem:

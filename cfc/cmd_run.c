@@ -473,7 +473,7 @@ int cmd_run(int argc, char **argv)
 			status = cli_finish(EXIT_OK);
 			goto out;
 		default:
-			status = cli_bad_usage("run", "bad option");
+			status = cli_bad_option("run", argc, argv);
 			goto out;
 		}
 	}
@@ -616,15 +616,15 @@ int cmd_run(int argc, char **argv)
 
 	cf_sensor_stats ss;
 	cf_sensor_get_stats(sensor, &ss);
-	fprintf(stderr,
-	        "cfc run: sensor %s: %llu events, %llu matches, %llu malformed lines; content: "
-	        "%llu loaded, %llu skipped as unsafe, %llu for a newer sensor, %llu stale; %zu "
-	        "channels active; %llu regex limit hits, %llu bounds events\n",
-	        version, (unsigned long long)ss.events, (unsigned long long)ss.matches, malformed,
-	        (unsigned long long)ss.loaded, (unsigned long long)ss.skipped_unsafe,
-	        (unsigned long long)ss.skipped_newer, (unsigned long long)ss.skipped_stale,
-	        cf_sensor_channel_count(sensor), (unsigned long long)ss.limit_hits,
-	        (unsigned long long)ss.bounds_events);
+	cli_printf(stderr,
+	           "cfc run: sensor %s: %llu events, %llu matches, %llu malformed lines; content: "
+	           "%llu loaded, %llu skipped as unsafe, %llu for a newer sensor, %llu stale; %zu "
+	           "channels active; %llu regex limit hits, %llu bounds events\n",
+	           version, (unsigned long long)ss.events, (unsigned long long)ss.matches,
+	           malformed, (unsigned long long)ss.loaded, (unsigned long long)ss.skipped_unsafe,
+	           (unsigned long long)ss.skipped_newer, (unsigned long long)ss.skipped_stale,
+	           cf_sensor_channel_count(sensor), (unsigned long long)ss.limit_hits,
+	           (unsigned long long)ss.bounds_events);
 	if (bs.taken || bs.not_yet || bs.rejected)
 		fprintf(stderr,
 		        "cfc run: bundles: %lu taken, %lu not taken (ring not open), %lu "

@@ -80,7 +80,7 @@ static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const
 	st = cf_verify(buf, len, &view, &verr);
 	if (st != CF_OK) {
 		failed = "format verifier";
-		cf_diag_add_offset(diags, CF_ERROR, "format-invalid", path, verr.offset, "%s: %s",
+		cf_diag_add_offset(diags, CF_ERROR, cf_verify_code(st), path, verr.offset, "%s: %s",
 		                   cf_strerror(st), verr.message);
 	} else {
 		cf_lint_opts opts;
@@ -118,20 +118,66 @@ static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const
 	st = cf_file_write_atomic(sig_path, text, text_len, 0644, 0, &err_no);
 	if (st != CF_OK) {
 		if (st == CF_ERR_IO)
-			cli_io_error("write", sig_path, err_no);
+			cli_error("cannot write '%s': %s", sig_path, cf_file_strerror(err_no));
 		else
 			cli_error("%s: %s", sig_path, cf_strerror(st));
 		goto out;
 	}
 	if (strcmp(sig_path, "-") != 0)
-		printf("%s: signed (channel %" PRIu32 ", version %" PRIu64 ") -> %s\n", path,
-		       view.hdr.channel, view.hdr.content_version, sig_path);
+		cli_printf(stdout, "%s: signed (channel %" PRIu32 ", version %" PRIu64 ") -> %s\n",
+		           path, view.hdr.channel, view.hdr.content_version, sig_path);
 	status = EXIT_OK;
 out:
 	cf_diags_free(diags);
 	free(buf);
 	free(text);
 	free(own_sig_path);
+	return status;
+}
+
+/* Refuse, before anything is signed, a signature path (-x, or each
+ * FILE.cf.minisig) that is one of the run's inputs: the secret key, the
+ * password file, a template manifest, a channel file. Exit status. */
+static int check_outputs(const char *sec_path, const char *pw_file, const char *const *tpl,
+                         size_t ntpl, const char *sig_path, char *const *files, size_t nfiles)
+{
+	cf_inputs *in = cf_inputs_new();
+	cf_status st = in ? cf_inputs_add(in, sec_path) : CF_ERR_NOMEM;
+	if (!pw_file && (pw_file = getenv("CFC_PASSWORD_FILE")) && !*pw_file)
+		pw_file = NULL;
+	if (st == CF_OK && pw_file)
+		st = cf_inputs_add(in, pw_file);
+	for (size_t i = 0; st == CF_OK && i < ntpl; i++)
+		st = cf_inputs_add_templates(in, tpl[i]);
+	for (size_t i = 0; st == CF_OK && i < nfiles; i++)
+		st = cf_inputs_add(in, files[i]);
+	int status = st == CF_OK ? EXIT_OK : EXIT_TROUBLE;
+	if (st != CF_OK)
+		cli_error("out of memory");
+	for (size_t i = 0; status == EXIT_OK && i < nfiles; i++) {
+		char *own = NULL;
+		const char *out = sig_path;
+		if (!out) {
+			size_t n = strlen(files[i]);
+			if (!(own = malloc(n + sizeof ".minisig"))) {
+				cli_error("out of memory");
+				status = EXIT_TROUBLE;
+				break;
+			}
+			memcpy(own, files[i], n);
+			memcpy(own + n, ".minisig", sizeof ".minisig");
+			out = own;
+		}
+		const char *same = cf_inputs_clash(in, out);
+		if (same) {
+			cli_error("cannot write '%s': it is the same file as the input '%s'; "
+			          "nothing signed",
+			          out, same);
+			status = EXIT_TROUBLE;
+		}
+		free(own);
+	}
+	cf_inputs_free(in);
 	return status;
 }
 
@@ -178,7 +224,7 @@ int cmd_sign(int argc, char **argv)
 			status = cli_finish(EXIT_OK);
 			goto out;
 		default:
-			status = cli_bad_usage("sign", "bad option");
+			status = cli_bad_option("sign", argc, argv);
 			goto out;
 		}
 	}
@@ -199,6 +245,10 @@ int cmd_sign(int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((status = check_outputs(sec_path, pw_file, tpl_paths, ntpl, sig_path, argv + optind,
+	                            (size_t)nfiles)) != EXIT_OK)
+		goto out;
+	status = EXIT_TROUBLE;
 	uint64_t ts = 0;
 	if (signing_time(&ts) != 0) {
 		cli_error("SOURCE_DATE_EPOCH must be a decimal number of seconds");

@@ -139,8 +139,8 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			is[ii].tests++;
 		pass_all[k] = 1;
 	}
-	printf("channel %" PRIu32 " content version %" PRIu64 ", template %s (%s)\n", h->channel,
-	       h->content_version, tpl->name, label);
+	cli_printf(stdout, "channel %" PRIu32 " content version %" PRIu64 ", template %s (%s)\n",
+	           h->channel, h->content_version, tpl->name, label);
 	tot->channels++;
 	tot->instances += h->instance_count;
 	tot->tests += ntests;
@@ -188,8 +188,8 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			         h->channel, h->content_version, ver,
 			         st != CF_OK ? "no such sensor build" : step, ntests);
 			cli_say(CF_ERROR, "test-load", label, 0, 0, msg);
-			printf("  sensor %-8s NOT LOADED (%s): %zu tests fail\n", ver, step,
-			       ntests);
+			cli_printf(stdout, "  sensor %-8s NOT LOADED (%s): %zu tests fail\n", ver,
+			           step, ntests);
 			for (uint32_t i = 0; i < h->instance_count; i++)
 				is[i].failed += is[i].tests;
 			tot->runs += ntests;
@@ -249,7 +249,7 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			         e.limits ? " (a regex hit the PCRE2 match limit)" : "", ev);
 			cli_say(CF_ERROR, "test-failed", t->path, t->line, t->col, msg);
 		}
-		printf("  sensor %-8s %u passed, %u failed\n", ver, sp, sf);
+		cli_printf(stdout, "  sensor %-8s %u passed, %u failed\n", ver, sp, sf);
 		tot->runs += ntests;
 		tot->passed += sp;
 		tot->failed += sf;
@@ -266,16 +266,17 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 
 	/* Per-rule breakdown. */
 	for (uint32_t i = 0; i < h->instance_count; i++) {
-		printf("  instance %-10" PRIu32 " %-44s %2u tests  %s", is[i].id,
-		       is[i].name ? is[i].name : "-", is[i].tests,
-		       is[i].failed  ? "FAIL"
-		       : is[i].tests ? "ok"
-		                     : "untested");
+		cli_printf(stdout, "  instance %-10" PRIu32 " %-44s %2u tests  %s", is[i].id,
+		           is[i].name ? is[i].name : "-", is[i].tests,
+		           is[i].failed  ? "FAIL"
+		           : is[i].tests ? "ok"
+		                         : "untested");
 		if (is[i].failed)
-			printf(" (%u of %u runs failed)", is[i].failed,
-			       is[i].failed + is[i].passed);
+			cli_printf(stdout, " (%u of %u runs failed)", is[i].failed,
+			           is[i].failed + is[i].passed);
 		for (size_t u = 0; u < nunloaded && is[i].tests; u++)
-			printf("%s%s", u ? ", " : "; content not loadable on ", unloaded[u]);
+			cli_printf(stdout, "%s%s", u ? ", " : "; content not loadable on ",
+			           unloaded[u]);
 		putchar('\n');
 	}
 
@@ -283,8 +284,9 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 	 * every sensor that loaded the content (and on at least one) exercised a non-wildcard
 	 * criterion of its instance on that field. */
 	unsigned constrained = 0, covered = 0;
-	printf("  coverage (fields with a non-wildcard criterion exercised by a passing match "
-	       "test):\n");
+	cli_printf(stdout,
+	           "  coverage (fields with a non-wildcard criterion exercised by a passing match "
+	           "test):\n");
 	for (unsigned f = 0; f < h->field_count; f++) {
 		int con = 0, cov = 0;
 		uint32_t first_inst = 0;
@@ -314,8 +316,8 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			continue;
 		constrained++;
 		covered += cov ? 1u : 0u;
-		printf("    %-3u %-24.*s %s\n", f + 1, (int)fname.len, fname.ptr,
-		       cov ? "covered" : "NOT COVERED");
+		cli_printf(stdout, "    %-3u %-24.*s %s\n", f + 1, (int)fname.len, fname.ptr,
+		           cov ? "covered" : "NOT COVERED");
 		if (!cov) {
 			tot->uncovered++;
 			snprintf(msg, sizeof msg,
@@ -338,10 +340,11 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 		}
 	}
 	unsigned unconstrained = h->field_count - constrained;
-	printf("    %u of %u constrained fields covered; %u fields are wildcards everywhere\n",
-	       covered, constrained, unconstrained);
+	cli_printf(stdout,
+	           "    %u of %u constrained fields covered; %u fields are wildcards everywhere\n",
+	           covered, constrained, unconstrained);
 	(void)loaded_any;
-	printf("  result: %s\n", failed ? "FAIL" : "ok");
+	cli_printf(stdout, "  result: %s\n", failed ? "FAIL" : "ok");
 	if (failed)
 		tot->channels_failed++;
 	ret = failed;
@@ -391,7 +394,7 @@ int cmd_test(int argc, char **argv)
 			status = cli_finish(EXIT_OK);
 			goto out;
 		default:
-			status = cli_bad_usage("test", "bad option");
+			status = cli_bad_option("test", argc, argv);
 			goto out;
 		}
 	}
@@ -505,11 +508,13 @@ int cmd_test(int argc, char **argv)
 		if (tr > 0)
 			rejected = 1;
 	}
-	printf("summary: %lu channels (%lu failed), %lu instances, %lu tests; %lu test runs "
-	       "across sensors: %lu passed, %lu failed; %lu sensor loads refused; %lu constrained "
-	       "fields without a passing match test\n",
-	       tot.channels, tot.channels_failed, tot.instances, tot.tests, tot.runs, tot.passed,
-	       tot.failed, tot.unloadable, tot.uncovered);
+	cli_printf(
+	    stdout,
+	    "summary: %lu channels (%lu failed), %lu instances, %lu tests; %lu test runs "
+	    "across sensors: %lu passed, %lu failed; %lu sensor loads refused; %lu constrained "
+	    "fields without a passing match test\n",
+	    tot.channels, tot.channels_failed, tot.instances, tot.tests, tot.runs, tot.passed,
+	    tot.failed, tot.unloadable, tot.uncovered);
 	status = cli_finish(trouble ? EXIT_TROUBLE : rejected ? EXIT_REJECTED : EXIT_OK);
 	goto out;
 nomem:

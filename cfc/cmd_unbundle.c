@@ -89,22 +89,68 @@ int cli_bundle_verify(const cf_pubkey *pk, const char *path)
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(when, sizeof when, "@%" PRIu64, cf_bundle_expires(b));
-	printf("%s: bundle OK (bundle version %" PRIu64 ", %zu channel files, expires %s, rings",
-	       path, cf_bundle_version(b), cf_bundle_file_count(b), when);
+	cli_printf(stdout,
+	           "%s: bundle OK (bundle version %" PRIu64
+	           ", %zu channel files, expires %s, rings",
+	           path, cf_bundle_version(b), cf_bundle_file_count(b), when);
 	for (size_t i = 0; i < cf_bundle_ring_count(b); i++) {
 		cf_bundle_ring r = cf_bundle_ring_at(b, i);
-		printf(" %s:%u", r.name, r.percent);
+		cli_printf(stdout, " %s:%u", r.name, r.percent);
 	}
 	printf(")\n");
 	for (size_t i = 0; i < cf_bundle_file_count(b); i++) {
 		const cf_bundle_file *f = cf_bundle_file_at(b, i);
-		printf("  %s: signature OK (channel %" PRIu32 ", version %" PRIu64
-		       ", template %s, %u fields)\n",
-		       f->name, f->view.hdr.channel, f->view.hdr.content_version,
-		       f->view.hdr.template_name.ptr, (unsigned)f->view.hdr.field_count);
+		cli_printf(stdout,
+		           "  %s: signature OK (channel %" PRIu32 ", version %" PRIu64
+		           ", template %s, %u fields)\n",
+		           f->name, f->view.hdr.channel, f->view.hdr.content_version,
+		           f->view.hdr.template_name.ptr, (unsigned)f->view.hdr.field_count);
 	}
 	cf_bundle_free(b);
 	return EXIT_OK;
+}
+
+/* The path of name inside dir, in buf (cap bytes); NULL if it does not
+ * fit (then it cannot be a file anyone opened either). */
+static const char *join_path(char *buf, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(buf, cap, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= cap ? NULL : buf;
+}
+
+/* Refuse, before anything is installed, a file the installation would
+ * write (each channel file and signature in dir, the state file) that is
+ * the bundle itself or the public key. Returns an exit status. */
+static int check_outputs(const cf_bundle *b, const char *dir, const char *state_dir,
+                         const char *pub_path, const char *path)
+{
+	cf_inputs *in = cf_inputs_new();
+	cf_status st = in ? cf_inputs_add(in, pub_path) : CF_ERR_NOMEM;
+	if (st == CF_OK)
+		st = cf_inputs_add(in, path);
+	if (st != CF_OK) {
+		cf_inputs_free(in);
+		cli_error("out of memory");
+		return EXIT_TROUBLE;
+	}
+	char buf[4096];
+	const char *out = NULL, *same = NULL;
+	for (size_t i = 0; !same && i < cf_bundle_file_count(b); i++) {
+		const cf_bundle_file *f = cf_bundle_file_at(b, i);
+		if ((out = join_path(buf, sizeof buf, dir, f->name)))
+			same = cf_inputs_clash(in, out);
+		if (!same && (out = join_path(buf, sizeof buf, dir, f->sig_name)))
+			same = cf_inputs_clash(in, out);
+	}
+	if (!same && state_dir &&
+	    (out = join_path(buf, sizeof buf, state_dir, CF_BUNDLE_STATE_FILE)))
+		same = cf_inputs_clash(in, out);
+	if (same)
+		cli_error("cannot write '%s': it is the same file as the input '%s'; nothing "
+		          "installed",
+		          out, same);
+	cf_inputs_free(in);
+	return same ? EXIT_TROUBLE : EXIT_OK;
 }
 
 int cmd_unbundle(int argc, char **argv)
@@ -134,7 +180,7 @@ int cmd_unbundle(int argc, char **argv)
 			cli_usage(stdout, "unbundle");
 			return cli_finish(EXIT_OK);
 		default:
-			return cli_bad_usage("unbundle", "bad option");
+			return cli_bad_option("unbundle", argc, argv);
 		}
 	}
 	if (!pub_path)
@@ -166,6 +212,8 @@ int cmd_unbundle(int argc, char **argv)
 	}
 	if ((status = open_bundle(pk, path, &b)) != EXIT_OK)
 		goto out;
+	if ((status = check_outputs(b, dir, state_dir, pub_path, path)) != EXIT_OK)
+		goto out;
 	if (!(diags = cf_diags_new())) {
 		cli_error("out of memory");
 		status = EXIT_TROUBLE;
@@ -179,8 +227,8 @@ int cmd_unbundle(int argc, char **argv)
 		status = cli_exit_status(st);
 		goto out;
 	}
-	printf("%s: installed bundle version %" PRIu64 " (%zu channel files) into %s\n", path,
-	       cf_bundle_version(b), cf_bundle_file_count(b), dir);
+	cli_printf(stdout, "%s: installed bundle version %" PRIu64 " (%zu channel files) into %s\n",
+	           path, cf_bundle_version(b), cf_bundle_file_count(b), dir);
 	status = cli_finish(EXIT_OK);
 out:
 	cf_diags_free(diags);

@@ -134,14 +134,16 @@ static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_pat
 			char hex[2 * CF_KEY_ID_SIZE + 1];
 			cf_sig_key_id(sig, id);
 			cf_key_id_hex(id, hex);
-			printf("%s: signature OK (key ID %s, channel %" PRIu32 ", version %" PRIu64
-			       ", template %s, %u fields, signed at %" PRIu64 ")\n",
-			       path, hex, view.hdr.channel, view.hdr.content_version,
-			       view.hdr.template_name.ptr, (unsigned)view.hdr.field_count,
-			       b.timestamp);
+			cli_printf(stdout,
+			           "%s: signature OK (key ID %s, channel %" PRIu32
+			           ", version %" PRIu64
+			           ", template %s, %u fields, signed at %" PRIu64 ")\n",
+			           path, hex, view.hdr.channel, view.hdr.content_version,
+			           view.hdr.template_name.ptr, (unsigned)view.hdr.field_count,
+			           b.timestamp);
 			const char *name = base_name(path);
 			if (strlen(name) != b.file.len || memcmp(name, b.file.ptr, b.file.len) != 0)
-				fprintf(
+				cli_printf(
 				    stderr,
 				    "cfc: note: %s: signed under the name '%.*s' (informational; "
 				    "the header matches)\n",
@@ -200,7 +202,7 @@ int cmd_verify(int argc, char **argv)
 			cli_usage(stdout, "verify");
 			return cli_finish(EXIT_OK);
 		default:
-			return cli_bad_usage("verify", "bad option");
+			return cli_bad_option("verify", argc, argv);
 		}
 	}
 	int nfiles = argc - optind;

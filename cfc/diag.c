@@ -1,5 +1,6 @@
 /*
- * diag.c - diagnostics as data (cf_diag.h).
+ * diag.c - diagnostics as data, and the escaping that keeps control
+ * characters from inputs off terminals and out of logs (cf_diag.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,25 +242,29 @@ char *cf_diag_format(const cf_diag *d, int color)
 		sevc = d->severity == CF_ERROR     ? "\033[1;31m"
 		       : d->severity == CF_WARNING ? "\033[1;35m"
 		                                   : "\033[1;36m";
+	/* The colour escapes and the final newline are cfc's own; the path and
+	 * the message (which quotes names, values and regexes) are escaped. */
 	cf_buf b;
 	cf_buf_init(&b, 0);
 	cf_status st = cf_buf_printf(&b, "%s", bold);
 	if (st == CF_OK && d->path) {
-		if (d->has_offset)
-			st = cf_buf_printf(&b, "%s: offset 0x%llx: ", d->path,
-			                   (unsigned long long)d->offset);
-		else if (d->line && d->col)
-			st = cf_buf_printf(&b, "%s:%u:%u: ", d->path, d->line, d->col);
-		else if (d->line)
-			st = cf_buf_printf(&b, "%s:%u: ", d->path, d->line);
-		else
-			st = cf_buf_printf(&b, "%s: ", d->path);
+		st = cf_text_escape_buf(&b, d->path, strlen(d->path));
+		if (st == CF_OK && d->has_offset)
+			st = cf_buf_printf(&b, ": offset 0x%llx: ", (unsigned long long)d->offset);
+		else if (st == CF_OK && d->line && d->col)
+			st = cf_buf_printf(&b, ":%u:%u: ", d->line, d->col);
+		else if (st == CF_OK && d->line)
+			st = cf_buf_printf(&b, ":%u: ", d->line);
+		else if (st == CF_OK)
+			st = cf_buf_printf(&b, ": ");
 	} else if (st == CF_OK) {
 		st = cf_buf_printf(&b, "cfc: ");
 	}
 	if (st == CF_OK)
-		st = cf_buf_printf(&b, "%s%s%s:%s %s", reset, sevc, cf_severity_label(d->severity),
-		                   reset, d->message);
+		st = cf_buf_printf(&b, "%s%s%s:%s ", reset, sevc, cf_severity_label(d->severity),
+		                   reset);
+	if (st == CF_OK && d->message)
+		st = cf_text_escape_buf(&b, d->message, strlen(d->message));
 	if (st == CF_OK && d->code)
 		st = cf_buf_printf(&b, " [%s]", d->code);
 	if (st == CF_OK)
@@ -269,4 +274,88 @@ char *cf_diag_format(const cf_diag *d, int color)
 		return NULL;
 	}
 	return cf_buf_take(&b, NULL);
+}
+
+/* ---- escaping text for a terminal ----------------------------------------------- */
+
+/*
+ * The escaped form of the character at p[0..n) (n >= 1): writes it to o
+ * (room for CF_TEXT_ESCAPE_MIN - 1 bytes), sets *olen, returns the input
+ * bytes it stands for.
+ */
+static size_t escape_char(const unsigned char *p, size_t n, char *o, size_t *olen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned c = p[0];
+	if (c >= 0x20 && c < 0x7f) {
+		o[0] = (char)c;
+		*olen = 1;
+		return 1;
+	}
+	if (c == '\n' || c == '\r' || c == '\t') {
+		o[0] = '\\';
+		o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		*olen = 2;
+		return 1;
+	}
+	/* A UTF-8 sequence by its lead byte; cf_utf8_valid() rejects the
+	 * overlong forms, surrogates and code points above U+10FFFF. */
+	size_t seq = c >= 0xc0 && c <= 0xdf   ? 2
+	             : c >= 0xe0 && c <= 0xef ? 3
+	             : c >= 0xf0 && c <= 0xf7 ? 4
+	                                      : 0;
+	if (seq && seq <= n && cf_utf8_valid((const char *)p, seq)) {
+		if (c == 0xc2 && p[1] <= 0x9f) { /* C1 control U+0080..U+009F */
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[p[1] >> 4];
+			o[5] = hex[p[1] & 15];
+			*olen = 6;
+			return 2;
+		}
+		memcpy(o, p, seq);
+		*olen = seq;
+		return seq;
+	}
+	/* C0 control, DEL, or a byte that does not start valid UTF-8. */
+	o[0] = '\\';
+	o[1] = 'x';
+	o[2] = hex[c >> 4];
+	o[3] = hex[c & 15];
+	*olen = 4;
+	return 1;
+}
+
+size_t cf_text_escape(const char *s, size_t len, char *out, size_t cap, size_t *out_len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+	while (i < len) {
+		char one[CF_TEXT_ESCAPE_MIN];
+		size_t n;
+		size_t used = escape_char(p + i, len - i, one, &n);
+		if (cap - o <= n) /* keep room for the NUL */
+			break;
+		memcpy(out + o, one, n);
+		o += n;
+		i += used;
+	}
+	if (cap > 0)
+		out[o] = 0;
+	*out_len = o;
+	return i;
+}
+
+cf_status cf_text_escape_buf(cf_buf *b, const char *s, size_t len)
+{
+	char chunk[256];
+	while (len > 0) {
+		size_t n;
+		size_t used = cf_text_escape(s, len, chunk, sizeof chunk, &n);
+		cf_status st = cf_buf_append(b, chunk, n);
+		if (st != CF_OK)
+			return st;
+		s += used;
+		len -= used;
+	}
+	return CF_OK;
 }

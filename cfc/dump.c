@@ -58,11 +58,36 @@ static void plain(emit *e, const char *s)
 	scalar_styled(e, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
 }
 
+/*
+ * Nonzero when s holds a control character (C0, DEL, C1) or a YAML line
+ * break (NEL, U+2028, U+2029). Single quotes would carry a newline as a raw
+ * line break; double quotes write every one of them as a visible escape
+ * (\n, \e, \x7F, \N, \L...) that reads back as the same character.
+ */
+static int has_controls(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 1;
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] <= 0x9f)
+			return 1;
+		if (p[i] == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			return 1;
+	}
+	return 0;
+}
+
 /* User strings: single-quoted (the emitter falls back to double quotes for
- * what single quotes cannot hold), so they never read as numbers or bools. */
+ * what single quotes cannot hold), so they never read as numbers or bools;
+ * double-quoted when they hold control characters, so that no raw control
+ * byte reaches the output. */
 static void quoted(emit *e, const char *s, size_t len)
 {
-	scalar_styled(e, s, len, YAML_SINGLE_QUOTED_SCALAR_STYLE);
+	scalar_styled(e, s, len,
+	              has_controls(s, len) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+	                                   : YAML_SINGLE_QUOTED_SCALAR_STYLE);
 }
 
 static void number(emit *e, uint64_t v)

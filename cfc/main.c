@@ -1,6 +1,7 @@
 /*
  * main.c - the cfc command: a git-style table of subcommands.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -325,6 +326,9 @@ static void print_help(FILE *fp)
 
 int main(int argc, char **argv)
 {
+	/* getopt would print a refused option raw; cli_bad_option() says it
+	 * escaped instead. */
+	opterr = 0;
 	if (argc < 2) {
 		print_help(stderr);
 		return EXIT_TROUBLE;

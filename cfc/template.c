@@ -208,14 +208,8 @@ static int parse_sensors(cf_ycheck *c, const cf_ynode *seq, cf_template *t, int 
 			continue;
 		}
 		int bad = 0;
-		if (cf_ycheck_text(c, v[0], "version", &ver, &len)) {
+		if (cf_ycheck_version(c, v[0], "version", "sensor version", &ver, &len))
 			bad = 1;
-		} else if (!cf_sensor_version_valid(ver, len)) {
-			cf_ycheck_diag(c, CF_ERROR, v[0], "bad-version",
-			               "sensor version '%s' is not a dotted decimal like 7.16.0",
-			               ver);
-			bad = 1;
-		}
 		if (cf_ycheck_uint(c, v[1], "supplies", 0, max_supplies, &supplies))
 			bad = 1;
 		if (bad) {
@@ -496,15 +490,18 @@ out:
 	return st;
 }
 
-static cf_status load_file(cf_template_set *set, const char *path, cf_diag_list *diags)
+/* read_flags: CF_READ_REGULAR for a directory's entries (never blocks on a
+ * FIFO or device there); 0 for a path given by name, which may be a pipe. */
+static cf_status load_file(cf_template_set *set, const char *path, unsigned read_flags,
+                           cf_diag_list *diags)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int err_no = 0;
-	cf_status st = cf_file_read(path, CF_YAML_MAX_SIZE, &buf, &len, &err_no);
+	cf_status st = cf_file_read_ex(path, CF_YAML_MAX_SIZE, read_flags, &buf, &len, &err_no);
 	if (st == CF_ERR_IO) {
 		cf_diag_add(diags, CF_ERROR, NULL, NULL, 0, 0, "cannot open '%s': %s", path,
-		            err_no ? strerror(err_no) : "I/O error");
+		            cf_file_strerror(err_no));
 		goto out;
 	}
 	if (st == CF_ERR_LIMIT) {
@@ -539,12 +536,6 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int is_manifest_name(const char *name)
-{
-	size_t len = strlen(name);
-	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".yaml") == 0;
-}
-
 static cf_status load_dir(cf_template_set *set, const char *path, cf_diag_list *diags)
 {
 	cf_status st = CF_OK;
@@ -559,7 +550,7 @@ static cf_status load_dir(cf_template_set *set, const char *path, cf_diag_list *
 	}
 	struct dirent *e;
 	while ((e = readdir(dir)) != NULL) {
-		if (!is_manifest_name(e->d_name))
+		if (!cf_is_manifest_name(e->d_name))
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
@@ -584,7 +575,7 @@ static cf_status load_dir(cf_template_set *set, const char *path, cf_diag_list *
 	if (n > 1)
 		qsort(names, n, sizeof *names, name_cmp);
 	for (size_t i = 0; i < n; i++) {
-		cf_status s = load_file(set, names[i], diags);
+		cf_status s = load_file(set, names[i], CF_READ_REGULAR, diags);
 		if (s == CF_ERR_NOMEM || s == CF_ERR_INTERNAL) {
 			st = s;
 			goto out;
@@ -613,7 +604,7 @@ cf_status cf_templates_load(cf_template_set *set, const char *path, cf_diag_list
 	}
 	if (strcmp(path, "-") != 0 && S_ISDIR(sb.st_mode))
 		return load_dir(set, path, diags);
-	return load_file(set, path, diags);
+	return load_file(set, path, 0, diags);
 }
 
 const cf_template *cf_templates_find(const cf_template_set *set, const char *name)

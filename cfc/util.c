@@ -1,6 +1,8 @@
 /*
- * util.c - whole-file reads with a cap, atomic writes, growable buffers.
+ * util.c - whole-file reads with a cap, safe output paths, the
+ * input/output identity check, growable buffers.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,32 +26,64 @@ char *cf_strdup(const char *s)
 	return d;
 }
 
-cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len, int *err_no)
+const char *cf_file_strerror(int err_no)
 {
-	*buf = NULL;
-	*len = 0;
-	if (err_no)
-		*err_no = 0;
-	int is_stdin = strcmp(path, "-") == 0;
-	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		goto io_error;
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		goto io_error;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto io_error;
+	switch (err_no) {
+	case 0:
+		return "I/O error";
+	case ENOMEM:
+		return "out of memory";
+	case CF_EFILE_DIR:
+		return "it is a directory";
+	case CF_EFILE_FIFO:
+		return "it is a FIFO, not a regular file";
+	case CF_EFILE_CHRDEV:
+		return "it is a character device, not a regular file";
+	case CF_EFILE_BLKDEV:
+		return "it is a block device, which cfc never writes to";
+	case CF_EFILE_SOCKET:
+		return "it is a socket";
+	case CF_EFILE_SYMLINK:
+		return "it is a symbolic link, which is not followed here";
+	case CF_EFILE_DANGLING:
+		return "it is a symbolic link to a file that does not exist";
+	case CF_EFILE_CHANGED:
+		return "it turned into another kind of file while being opened";
+	case CF_EFILE_OTHER:
+		return "it is not a regular file";
 	}
+	return err_no > 0 ? strerror(err_no) : "I/O error";
+}
+
+/* The CF_EFILE_* value for a kind of file that is not a regular file. */
+static int kind_error(mode_t m)
+{
+	if (S_ISDIR(m))
+		return CF_EFILE_DIR;
+	if (S_ISFIFO(m))
+		return CF_EFILE_FIFO;
+	if (S_ISCHR(m))
+		return CF_EFILE_CHRDEV;
+	if (S_ISBLK(m))
+		return CF_EFILE_BLKDEV;
+	if (S_ISSOCK(m))
+		return CF_EFILE_SOCKET;
+	if (S_ISLNK(m))
+		return CF_EFILE_SYMLINK;
+	return CF_EFILE_OTHER;
+}
+
+/* Read fd to its end, at most cap bytes; st is its fstat. Does not close
+ * fd. */
+static cf_status read_fd(int fd, const struct stat *st, size_t cap, uint8_t **buf, size_t *len,
+                         int *err_no)
+{
 	size_t size = 0;
 	size_t alloc = 0;
-	if (S_ISREG(st.st_mode)) {
-		if ((uint64_t)st.st_size > (uint64_t)cap) {
-			if (!is_stdin)
-				close(fd);
+	if (S_ISREG(st->st_mode)) {
+		if ((uint64_t)st->st_size > (uint64_t)cap)
 			return CF_ERR_LIMIT;
-		}
-		alloc = (size_t)st.st_size + 1;
+		alloc = (size_t)st->st_size + 1;
 	}
 	if (alloc < 4096)
 		alloc = 4096;
@@ -57,10 +91,7 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
 		alloc = cap + 1;
 	uint8_t *data = malloc(alloc);
 	if (!data) {
-		if (!is_stdin)
-			close(fd);
-		if (err_no)
-			*err_no = ENOMEM;
+		*err_no = ENOMEM;
 		return CF_ERR_NOMEM;
 	}
 	for (;;) {
@@ -73,13 +104,12 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
 					continue;
 				if (r > 0) {
 					free(data);
-					if (!is_stdin)
-						close(fd);
 					return CF_ERR_LIMIT;
 				}
 				if (r < 0) {
+					*err_no = errno;
 					free(data);
-					goto io_error;
+					return CF_ERR_IO;
 				}
 				break;
 			}
@@ -87,10 +117,7 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
 			uint8_t *n = realloc(data, nalloc);
 			if (!n) {
 				free(data);
-				if (!is_stdin)
-					close(fd);
-				if (err_no)
-					*err_no = ENOMEM;
+				*err_no = ENOMEM;
 				return CF_ERR_NOMEM;
 			}
 			data = n;
@@ -103,29 +130,90 @@ cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			*err_no = errno;
 			free(data);
-			goto io_error;
+			return CF_ERR_IO;
 		}
 		if (r == 0)
 			break;
 		size += (size_t)r;
 	}
-	if (!is_stdin)
-		close(fd);
 	data[size] = 0;
 	*buf = data;
 	*len = size;
 	return CF_OK;
+}
 
-io_error:
-	if (err_no)
-		*err_no = errno;
-	if (fd >= 0 && !is_stdin) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
+cf_status cf_file_read_ex(const char *path, size_t cap, unsigned flags, uint8_t **buf, size_t *len,
+                          int *err_no)
+{
+	int e = 0, fd = -1;
+	cf_status st = CF_ERR_IO;
+	struct stat sb;
+	*buf = NULL;
+	*len = 0;
+	int is_stdin = strcmp(path, "-") == 0;
+	if (is_stdin) {
+		fd = STDIN_FILENO;
+	} else {
+		int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+		if (flags & CF_READ_REGULAR) {
+			/* Look before opening: opening a FIFO waits for a
+			 * writer, and opening a device may do anything. */
+			int r = flags & CF_READ_NOFOLLOW ? lstat(path, &sb) : stat(path, &sb);
+			if (r != 0) {
+				e = errno;
+				goto out;
+			}
+			if (!S_ISREG(sb.st_mode)) {
+				e = kind_error(sb.st_mode);
+				goto out;
+			}
+			oflags |= O_NONBLOCK;
+		}
+		if (flags & CF_READ_NOFOLLOW)
+			oflags |= O_NOFOLLOW;
+		fd = open(path, oflags);
+		if (fd < 0) {
+			e = errno == ELOOP && (flags & CF_READ_NOFOLLOW) ? CF_EFILE_SYMLINK : errno;
+			goto out;
+		}
 	}
-	return CF_ERR_IO;
+	if (fstat(fd, &sb) != 0) {
+		e = errno;
+		goto out;
+	}
+	if (!is_stdin && (flags & CF_READ_REGULAR)) {
+		/* Swapped between the stat and the open: refuse what was
+		 * opened. O_NONBLOCK made that open return at once. */
+		if (!S_ISREG(sb.st_mode)) {
+			e = CF_EFILE_CHANGED;
+			goto out;
+		}
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+			e = errno;
+			goto out;
+		}
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		e = EISDIR;
+		goto out;
+	}
+	st = read_fd(fd, &sb, cap, buf, len, &e);
+out:
+	if (fd >= 0 && !is_stdin)
+		close(fd);
+	if (st != CF_OK && st != CF_ERR_LIMIT && e == 0)
+		e = EIO;
+	if (err_no)
+		*err_no = st == CF_OK || st == CF_ERR_LIMIT ? 0 : e;
+	return st;
+}
+
+cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len, int *err_no)
+{
+	return cf_file_read_ex(path, cap, 0, buf, len, err_no);
 }
 
 int cf_write_all(int fd, const void *buf, size_t len)
@@ -144,31 +232,44 @@ int cf_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
-                               int exclusive, int *err_no)
+/* A character device or FIFO: open what is there (never creating it),
+ * check that it is still a device or FIFO, write through. 0, or an errno
+ * or CF_EFILE_* value. */
+static int write_through(const char *path, const void *buf, size_t len)
 {
-	if (err_no)
-		*err_no = 0;
-	if (strcmp(path, "-") == 0) {
-		if (fflush(stdout) != 0 || cf_write_all(STDOUT_FILENO, buf, len) != 0) {
-			if (err_no)
-				*err_no = errno;
-			return CF_ERR_IO;
-		}
-		return CF_OK;
-	}
-	size_t plen = strlen(path);
+	/* Blocking: a FIFO's writer waits for its reader, as with `>`. */
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	struct stat sb;
+	int e = 0;
+	if (fstat(fd, &sb) != 0)
+		e = errno;
+	else if (!S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode))
+		e = CF_EFILE_CHANGED; /* opened, but nothing written */
+	else if (cf_write_all(fd, buf, len) != 0)
+		e = errno;
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	return e;
+}
+
+/* Replace (or create) the regular file target atomically: a temporary
+ * beside it, fsync, rename (link() when exclusive), fsync of the
+ * directory. 0, or an errno or CF_EFILE_* value. */
+static int replace_atomic(const char *target, const void *buf, size_t len, mode_t mode,
+                          int exclusive)
+{
+	size_t plen = strlen(target);
 	char *tmp = malloc(plen + 16);
 	char *dir = malloc(plen + 2);
+	int e = 0;
 	if (!tmp || !dir) {
-		free(tmp);
-		free(dir);
-		if (err_no)
-			*err_no = ENOMEM;
-		return CF_ERR_NOMEM;
+		e = ENOMEM;
+		goto out;
 	}
 	/* The temporary lives beside the target so rename() is atomic. */
-	memcpy(dir, path, plen + 1);
+	memcpy(dir, target, plen + 1);
 	char *slash = strrchr(dir, '/');
 	if (!slash)
 		strcpy(dir, ".");
@@ -176,50 +277,261 @@ cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mo
 		dir[1] = 0;
 	else
 		*slash = 0;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", target);
 	int fd = mkstemp(tmp);
-	int saved = 0;
-	cf_status st = CF_ERR_IO;
 	if (fd < 0) {
-		saved = errno;
+		e = errno;
 		goto out;
 	}
 	if (fchmod(fd, mode) != 0 || cf_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
-		saved = errno;
+		e = errno;
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
 	if (close(fd) != 0) {
-		saved = errno;
+		e = errno;
 		unlink(tmp);
 		goto out;
 	}
 	if (exclusive) {
-		/* link() fails if path exists: no window where it is replaced. */
-		if (link(tmp, path) != 0) {
-			saved = errno;
+		/* link() fails if target exists: no window where it is replaced. */
+		if (link(tmp, target) != 0) {
+			e = errno;
 			unlink(tmp);
 			goto out;
 		}
 		unlink(tmp);
-	} else if (rename(tmp, path) != 0) {
-		saved = errno;
-		unlink(tmp);
-		goto out;
+	} else {
+		/* Last look: what is there now must still be a regular file or
+		 * nothing (rename() would replace a device or FIFO too). */
+		struct stat sb;
+		if (lstat(target, &sb) == 0 && !S_ISREG(sb.st_mode))
+			e = CF_EFILE_CHANGED;
+		else if (rename(tmp, target) != 0)
+			e = errno;
+		if (e) {
+			unlink(tmp);
+			goto out;
+		}
 	}
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
-	st = CF_OK;
 out:
-	if (err_no)
-		*err_no = saved;
 	free(tmp);
 	free(dir);
+	return e;
+}
+
+cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+                               int exclusive, int *err_no)
+{
+	int e = 0;
+	char *real = NULL;
+	if (strcmp(path, "-") == 0) {
+		if (fflush(stdout) != 0 || cf_write_all(STDOUT_FILENO, buf, len) != 0)
+			e = errno ? errno : EIO;
+		goto out;
+	}
+	struct stat lsb, sb;
+	if (lstat(path, &lsb) != 0) {
+		if (errno != ENOENT) {
+			e = errno;
+			goto out;
+		}
+		/* Nothing there: a new file. */
+		e = replace_atomic(path, buf, len, mode, exclusive);
+		goto out;
+	}
+	if (exclusive) {
+		e = EEXIST;
+		goto out;
+	}
+	sb = lsb;
+	if (S_ISLNK(lsb.st_mode) && stat(path, &sb) != 0) {
+		/* Refused rather than created through: a link to nowhere is
+		 * how files get planted in places nobody meant. */
+		e = errno == ENOENT ? CF_EFILE_DANGLING : errno;
+		goto out;
+	}
+	if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)) {
+		e = write_through(path, buf, len);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		e = kind_error(sb.st_mode);
+		goto out;
+	}
+	if (!S_ISLNK(lsb.st_mode)) {
+		e = replace_atomic(path, buf, len, mode, 0);
+		goto out;
+	}
+	/* A link to a regular file: replace the final target in its own
+	 * directory; the link stays a link. */
+	real = realpath(path, NULL);
+	if (!real) {
+		e = errno;
+		goto out;
+	}
+	e = replace_atomic(real, buf, len, mode, 0);
+out:
+	free(real);
+	if (err_no)
+		*err_no = e;
+	if (e == ENOMEM)
+		return CF_ERR_NOMEM;
+	return e ? CF_ERR_IO : CF_OK;
+}
+
+/* ---- inputs and outputs ------------------------------------------------- */
+
+typedef struct input_id {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+} input_id;
+
+struct cf_inputs {
+	input_id *ids;
+	size_t n, cap;
+};
+
+cf_inputs *cf_inputs_new(void)
+{
+	return calloc(1, sizeof(cf_inputs));
+}
+
+void cf_inputs_free(cf_inputs *in)
+{
+	if (!in)
+		return;
+	for (size_t i = 0; i < in->n; i++)
+		free(in->ids[i].path);
+	free(in->ids);
+	free(in);
+}
+
+cf_status cf_inputs_add(cf_inputs *in, const char *path)
+{
+	struct stat sb;
+	if (!in || !path)
+		return CF_ERR_INVALID;
+	int is_stdin = strcmp(path, "-") == 0;
+	if ((is_stdin ? fstat(STDIN_FILENO, &sb) : stat(path, &sb)) != 0 || !S_ISREG(sb.st_mode))
+		return CF_OK; /* nothing an output could replace */
+	for (size_t i = 0; i < in->n; i++)
+		if (in->ids[i].dev == sb.st_dev && in->ids[i].ino == sb.st_ino)
+			return CF_OK;
+	if (in->n == in->cap) {
+		size_t ncap = in->cap ? in->cap * 2 : 8;
+		input_id *n = realloc(in->ids, ncap * sizeof *n);
+		if (!n)
+			return CF_ERR_NOMEM;
+		in->ids = n;
+		in->cap = ncap;
+	}
+	char *copy = cf_strdup(is_stdin ? "<stdin>" : path);
+	if (!copy)
+		return CF_ERR_NOMEM;
+	in->ids[in->n].dev = sb.st_dev;
+	in->ids[in->n].ino = sb.st_ino;
+	in->ids[in->n].path = copy;
+	in->n++;
+	return CF_OK;
+}
+
+int cf_is_manifest_name(const char *name)
+{
+	size_t len = strlen(name);
+	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".yaml") == 0;
+}
+
+cf_status cf_inputs_add_templates(cf_inputs *in, const char *path)
+{
+	struct stat sb;
+	if (!in || !path)
+		return CF_ERR_INVALID;
+	if (strcmp(path, "-") == 0 || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return cf_inputs_add(in, path);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return CF_OK; /* the template loader says why */
+	cf_status st = CF_OK;
+	size_t plen = strlen(path);
+	int slash = plen && path[plen - 1] == '/';
+	struct dirent *d;
+	while (st == CF_OK && (d = readdir(dir)) != NULL) {
+		if (!cf_is_manifest_name(d->d_name))
+			continue;
+		size_t n = plen + strlen(d->d_name) + 2;
+		char *p = malloc(n);
+		if (!p) {
+			st = CF_ERR_NOMEM;
+			break;
+		}
+		snprintf(p, n, "%s%s%s", path, slash ? "" : "/", d->d_name);
+		st = cf_inputs_add(in, p);
+		free(p);
+	}
+	closedir(dir);
 	return st;
+}
+
+const char *cf_inputs_clash(const cf_inputs *in, const char *output)
+{
+	struct stat sb;
+	if (!in || !output || strcmp(output, "-") == 0 || stat(output, &sb) != 0 ||
+	    !S_ISREG(sb.st_mode))
+		return NULL;
+	for (size_t i = 0; i < in->n; i++)
+		if (in->ids[i].dev == sb.st_dev && in->ids[i].ino == sb.st_ino)
+			return in->ids[i].path;
+	return NULL;
+}
+
+/* The identity of path's directory and its last name (borrowed from
+ * path): 0, -1 when the directory cannot be stat'ed, -2 out of memory. */
+static int dir_and_name(const char *path, struct stat *dsb, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		*name = path;
+		return stat(".", dsb) == 0 ? 0 : -1;
+	}
+	*name = slash + 1;
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = malloc(n + 1);
+	if (!dir)
+		return -2;
+	memcpy(dir, path, n);
+	dir[n] = 0;
+	int r = stat(dir, dsb) == 0 ? 0 : -1;
+	free(dir);
+	return r;
+}
+
+int cf_same_output(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (!a || !b)
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if (ea && eb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ea || eb)
+		return 0;
+	const char *na, *nb;
+	int ra = dir_and_name(a, &sa, &na);
+	int rb = ra == 0 ? dir_and_name(b, &sb, &nb) : -1;
+	if (ra == -2 || rb == -2)
+		return -1;
+	return ra == 0 && rb == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+	       strcmp(na, nb) == 0;
 }
 
 void cf_buf_init(cf_buf *b, size_t limit)
