@@ -52,7 +52,11 @@ sigs = {
     "no-final-newline": sig(l1, l2, l3, l4, end=b""),
     "crlf": b"\r\n".join([l1, l2, l3, l4]) + b"\r\n",
     "nul-byte": sig(l1, l2, l3[:20] + b"\0" + l3[21:], l4),
-    "trailing-data": sig(l1, l2, l3, l4, b""),
+    "extra-empty-line": sig(l1, l2, l3, l4, b""),
+    "two-empty-lines": sig(l1, l2, l3, l4, b"", b""),
+    "extra-line": sig(l1, l2, l3, l4, b"junk"),
+    "cr-only": b"\r".join([l1, l2, l3, l4]) + b"\r",
+    "crlf-last-lf-missing": b"\r\n".join([l1, l2, l3, l4]) + b"\r",
     "bad-untrusted-prefix": sig(b"comment: golden", l2, l3, l4),
     "bad-trusted-prefix": sig(l1, l2, b"trusted-comment: golden", l4),
     "long-untrusted": sig(b"untrusted comment: " + b"u" * 1004, l2, l3, l4),
@@ -83,7 +87,10 @@ keys = {
     "b64-short": pub1 + b"\n" + pub2[:52] + b"\n",
     "alg-unknown": pub1 + b"\n" + reb64(pub2, set_bytes(0, b"XX")) + b"\n",
     "secret-key": sec,
-    "trailing-data": pub1 + b"\n" + pub2 + b"\n\n",
+    "extra-empty-line": pub1 + b"\n" + pub2 + b"\n\n",
+    "two-empty-lines": pub1 + b"\n" + pub2 + b"\n\n\n",
+    "extra-line": pub1 + b"\n" + pub2 + b"\njunk\n",
+    "cr-only": pub1 + b"\r" + pub2 + b"\r",
 }
 os.makedirs("sig", exist_ok=True)
 os.makedirs("pub", exist_ok=True)
