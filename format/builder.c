@@ -246,7 +246,8 @@ cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
 	/* A source map locates every instance and every criterion but the
 	 * wildcards (format/SPEC.md, "Source-map section"). */
 	if (b->with_source_map) {
-		if (!inst->file || !inst->file[0] || inst->line == 0 || inst->col == 0)
+		if (!inst->file || !inst->file[0] || inst->line == 0 || inst->col == 0 ||
+		    strlen(inst->file) > CF_MAX_SOURCE_PATH_LEN)
 			return CF_ERR_INVALID;
 		for (unsigned f = 0; f < b->field_count; f++)
 			if (crit[f].kind != CF_CRIT_ANY && crit[f].line && crit[f].col == 0)

@@ -46,6 +46,9 @@ const char *cf_verify_code(cf_status st);
 #define CF_MAX_FIELDS 255u
 #define CF_MAX_INSTANCES ((uint32_t)1 << 24)
 #define CF_MAX_STRING_LEN 65535u
+/* A source-map file name: a path, which Linux caps at 4096 bytes with its
+ * NUL; a longer one could not be given back to the compiler. */
+#define CF_MAX_SOURCE_PATH_LEN 4095u
 #define CF_FINGERPRINT_SIZE 32u
 
 /* Byte offsets of the header fields (format/SPEC.md, "Header"), for

@@ -591,6 +591,11 @@ static cf_status check_source_map(vctx *c, const cf_view *v)
 			    file.len == 0 ? "a file"
 			    : line == 0   ? "a line"
 			                  : "a column");
+		if (file.len > CF_MAX_SOURCE_PATH_LEN)
+			return fail(c, CF_ERR_CORRUPT, at,
+			            "source map of instance %u (id %u): file name of %zu bytes, "
+			            "more than the %u a path may have",
+			            i, id, file.len, CF_MAX_SOURCE_PATH_LEN);
 	}
 	return CF_OK;
 }

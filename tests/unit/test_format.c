@@ -998,6 +998,55 @@ static void test_names(void **state)
 	assert_false(cf_utf8_valid("\xe2\x82", 2)); /* truncated */
 }
 
+/* A source-map file name is a path: at most CF_MAX_SOURCE_PATH_LEN bytes.
+ * The builder refuses a longer one; a file that points its source map at a
+ * longer string of its pool is refused by the verifier (it could not be
+ * compiled back from its dump). */
+static void test_source_path_cap(void **state)
+{
+	(void)state;
+	static char name[CF_MAX_SOURCE_PATH_LEN + 2], path[CF_MAX_SOURCE_PATH_LEN + 2];
+	memset(name, 'x', CF_MAX_SOURCE_PATH_LEN + 1);
+	memset(path, 'y', CF_MAX_SOURCE_PATH_LEN);
+	cf_build_header h = header(1);
+	cf_builder *b = cf_builder_new(&h);
+	assert_non_null(b);
+	assert_int_equal(cf_builder_add_field(b, "s", CF_TYPE_STRING), CF_OK);
+	cf_build_criterion c = str_crit(CF_CRIT_EQUALS, path, 0);
+	cf_build_instance in = {0};
+	in.id = 1;
+	in.action = 1;
+	in.severity = 1;
+	in.name = name;
+	in.file = name; /* one byte over the cap */
+	in.line = 1;
+	in.col = 1;
+	assert_int_equal(cf_builder_add_instance(b, &in, &c), CF_ERR_INVALID);
+	in.file = path; /* exactly at the cap */
+	assert_int_equal(cf_builder_add_instance(b, &in, &c), CF_OK);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(cf_builder_finish(b, &buf, &len), CF_OK);
+	cf_builder_free(b);
+	cf_view v;
+	cf_verify_error e;
+	assert_int_equal(cf_verify(buf, len, &v, &e), CF_OK);
+	/* Point the file at the instance name, an earlier whole string of
+	 * CF_MAX_SOURCE_PATH_LEN + 1 bytes: every pool byte stays in use. */
+	cf_str nm;
+	cf_instance ci;
+	cf_view_instance(&v, 0, &ci);
+	nm = ci.name;
+	assert_int_equal(nm.len, CF_MAX_SOURCE_PATH_LEN + 1);
+	size_t at = v.smap_off;
+	st32(buf + at, (uint32_t)((const uint8_t *)nm.ptr - (buf + v.pool_off)));
+	st32(buf + at + 4, (uint32_t)nm.len);
+	fix_crc(buf, len);
+	assert_int_equal(cf_verify(buf, len, &v, &e), CF_ERR_CORRUPT);
+	assert_non_null(strstr(e.message, "more than the 4095 a path may have"));
+	free(buf);
+}
+
 /* Both biggest caps at once, built by hand: 2^24 one-field instances (all
  * wildcards) and a string pool that makes the file exactly 1 GiB. The pool
  * is canonical, so every byte of it is a string some reference uses: the
@@ -1106,6 +1155,7 @@ int main(void)
 	    cmocka_unit_test(test_fingerprint_encoding),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_at_the_caps),
+	    cmocka_unit_test(test_source_path_cap),
 	};
 	return cmocka_run_group_tests_name("format", tests, NULL, NULL);
 }
