@@ -20,7 +20,9 @@
  * entry the rest of the stream is drained through the tap (a bounded
  * amount) and checked here: the end marker where the entries end, then only
  * zero padding to the end of the tar record, then nothing left of the
- * input (check_end()).
+ * input (check_end()). Before anything is decompressed, zstd input must be
+ * one frame and nothing else: libzstd says where the first frame ends,
+ * from the compressed bytes alone (check_zstd_frames()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +33,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zstd.h>
 
 #include "release/bundle_int.h"
 
@@ -48,10 +51,6 @@ typedef struct rctx {
 /* How far past the allowed end the rest of the stream is decompressed to
  * count what is there; beyond this the message says "at least". */
 #define TRAILING_COUNT_MAX ((uint64_t)1 << 20)
-
-#define ZSTD_MAGIC 0xFD2FB528u
-#define ZSTD_SKIPPABLE_MAGIC 0x184D2A50u /* low 4 bits free */
-#define ZSTD_SKIPPABLE_MASK 0xFFFFFFF0u
 
 /* The decompressed stream on its way from the raw reader to the tar
  * reader: how long it is so far, and where its final run of zeros starts
@@ -247,87 +246,36 @@ static la_ssize_t tap_read(struct archive *a, void *arg, const void **out)
 	return (la_ssize_t)n;
 }
 
-/*
- * Where the zstd frame at the start of p ends, from its header and block
- * headers alone (RFC 8878, section 3.1.1); nothing is decompressed. 0 when
- * p does not start with one whole, well-formed frame: the decompressor then
- * says what is wrong.
- *
- *   OFFSET  SIZE  MEANING
- *   0       4     magic 0xFD2FB528, little-endian
- *   4       1     descriptor: bits 7-6 content size flag, 5 single segment,
- *                 4 unused, 3 reserved (must be 0), 2 checksum flag,
- *                 1-0 dictionary ID flag
- *   5       0-1   window descriptor; absent with single segment
- *   ..      0-4   dictionary ID: 0, 1, 2 or 4 bytes by its flag
- *   ..      0-8   content size: flag 0: 1 byte with single segment, else
- *                 none; flags 1, 2, 3: 2, 4, 8 bytes
- *   ..      3     block header, little-endian: bit 0 last block, bits 2-1
- *                 type (0 raw, 1 RLE, 2 compressed, 3 reserved), bits
- *                 23-3 size; then its content: 1 byte for RLE, size bytes
- *                 otherwise. Repeated up to the last block.
- *   ..      0-4   checksum, when the descriptor's bit 2 is set
- */
-static size_t zstd_frame_end(const uint8_t *p, size_t len)
-{
-	static const size_t did_size[4] = {0, 1, 2, 4};
-	static const size_t fcs_size[4] = {0, 2, 4, 8};
-	if (len < 5 || ld32(p) != ZSTD_MAGIC)
-		return 0;
-	unsigned fhd = p[4];
-	if (fhd & 0x08)
-		return 0;
-	unsigned single = (fhd >> 5) & 1;
-	size_t off = 5u + (single ? 0u : 1u) + did_size[fhd & 3] + fcs_size[fhd >> 6];
-	if ((fhd >> 6) == 0 && single)
-		off += 1;
-	for (;;) {
-		if (off > len || len - off < 3)
-			return 0;
-		uint32_t bh =
-		    (uint32_t)p[off] | (uint32_t)p[off + 1] << 8 | (uint32_t)p[off + 2] << 16;
-		off += 3;
-		uint32_t type = (bh >> 1) & 3;
-		size_t body = type == 1 ? 1 : (size_t)(bh >> 3);
-		if (type == 3 || len - off < body)
-			return 0;
-		off += body;
-		if (bh & 1)
-			break;
-	}
-	if (fhd & 0x04) {
-		if (len - off < 4)
-			return 0;
-		off += 4;
-	}
-	return off;
-}
-
+/* Whether p starts with the magic number of a zstd frame or of a
+ * skippable frame (RFC 8878, sections 3.1.1 and 3.1.2). */
 static int zstd_magic(const uint8_t *p, size_t len)
 {
 	if (len < 4)
 		return 0;
 	uint32_t m = ld32(p);
-	return m == ZSTD_MAGIC || (m & ZSTD_SKIPPABLE_MASK) == ZSTD_SKIPPABLE_MAGIC;
+	return m == ZSTD_MAGICNUMBER ||
+	       (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
 }
 
 /*
  * zstd input is exactly one frame and nothing after it. Checked on the
- * compressed bytes before any of them is decompressed, so a second frame,
- * however much it would inflate to, costs nothing. *unwalked is set when
- * the frame could not be walked (damage the decompressor will report).
+ * compressed bytes before any of them is decompressed: libzstd's
+ * ZSTD_findFrameCompressedSize() finds the end of the first frame from its
+ * frame header and block headers alone, so a second frame, however much it
+ * would inflate to, costs nothing. *unwalked is set when libzstd finds no
+ * whole, well-formed frame there (damage the decompressor will report).
  */
 static cf_status check_zstd_frames(rctx *c, const uint8_t *buf, size_t len, int *unwalked)
 {
 	*unwalked = 0;
 	if (!zstd_magic(buf, len))
 		return CF_OK;
-	if (ld32(buf) != ZSTD_MAGIC)
+	if (ld32(buf) != ZSTD_MAGICNUMBER)
 		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
 		                        "the zstd data starts with a skippable frame; a bundle is "
 		                        "exactly one zstd frame holding the tar archive");
-	size_t end = zstd_frame_end(buf, len);
-	if (end == 0) {
+	size_t end = ZSTD_findFrameCompressedSize(buf, len);
+	if (ZSTD_isError(end) || end == 0 || end > len) {
 		*unwalked = 1;
 		return CF_OK;
 	}
