@@ -15,7 +15,15 @@
  * fingerprint), then channel, template, version, requires_sensor and every
  * instance with its non-wildcard criteria. When the file has a source map,
  * each instance and criterion carries `origin: "PATH:LINE:COL"` so that
- * compiling the dump reproduces the source map too. Borrows v; on CF_OK
+ * compiling the dump reproduces the source map too.
+ *
+ * Every string reads back as itself under YAML 1.1 and 1.2 alike: instance
+ * names, criterion values and origins are always quoted (double quotes,
+ * with escapes, when they hold a control character or a line break); the
+ * template name and the field names used as match keys are plain only when
+ * nothing could type them otherwise (a letter or '_', then letters, digits,
+ * '_', '-', '.', '/'; not y, n, yes, no, on, off, true, false or null in any
+ * case), quoted otherwise. Borrows v; on CF_OK
  * *out is a NUL-terminated malloc'd string the caller frees with free().
  */
 cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len);

@@ -52,7 +52,7 @@ static void scalar_styled(emit *e, const char *s, size_t len, yaml_scalar_style_
 	                                     style));
 }
 
-/* Keys and numbers: plain. */
+/* cfc's own words (keys, actions, severities, booleans) and numbers: plain. */
 static void plain(emit *e, const char *s)
 {
 	scalar_styled(e, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
@@ -79,6 +79,39 @@ static int has_controls(const char *s, size_t len)
 	return 0;
 }
 
+static int is_letter(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+/*
+ * Nonzero when s, written as a plain scalar, reads back as this very string
+ * under every schema a YAML loader may apply: the 1.2 core and JSON schemas
+ * and 1.1's wider ones (y/n/yes/no/on/off, ~, 0x1F, 1_000, 1:20, .inf,
+ * 2001-12-14, <<, =). The rule is deliberately narrow: a letter or '_',
+ * then letters, digits, '_', '-', '.' and '/', and not one of the 1.1
+ * boolean or null words in any case. Every other name is quoted.
+ */
+static int plain_safe(const char *s, size_t len)
+{
+	static const char *const words[] = {"y",   "n",    "yes",   "no",  "on",
+	                                    "off", "true", "false", "null"};
+	if (len == 0 || !(is_letter(s[0]) || s[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!is_letter(s[i]) && !(s[i] >= '0' && s[i] <= '9') && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.' && s[i] != '/')
+			return 0;
+	for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+		size_t k = 0;
+		while (k < len && words[w][k] && (s[k] | 0x20) == words[w][k])
+			k++;
+		if (k == len && !words[w][k])
+			return 0;
+	}
+	return 1;
+}
+
 /* User strings: single-quoted (the emitter falls back to double quotes for
  * what single quotes cannot hold), so they never read as numbers or bools;
  * double-quoted when they hold control characters, so that no raw control
@@ -88,6 +121,16 @@ static void quoted(emit *e, const char *s, size_t len)
 	scalar_styled(e, s, len,
 	              has_controls(s, len) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
 	                                   : YAML_SINGLE_QUOTED_SCALAR_STYLE);
+}
+
+/* Names (the template's, its fields' as match keys): plain when that is
+ * safe, so that the usual dump reads like a rule source; quoted otherwise. */
+static void name_scalar(emit *e, const char *s, size_t len)
+{
+	if (plain_safe(s, len))
+		scalar_styled(e, s, len, YAML_PLAIN_SCALAR_STYLE);
+	else
+		quoted(e, s, len);
 }
 
 static void number(emit *e, uint64_t v)
@@ -229,7 +272,7 @@ cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len)
 	plain(&e, "channel");
 	number(&e, h->channel);
 	plain(&e, "template");
-	plain(&e, h->template_name.ptr);
+	name_scalar(&e, h->template_name.ptr, h->template_name.len);
 	plain(&e, "version");
 	number(&e, h->content_version);
 	if (h->requires_sensor.len) {
@@ -273,7 +316,7 @@ cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len)
 				continue;
 			cf_view_field(v, f, &name, &type);
 			cf_view_criterion_loc(v, i, f, &loc);
-			plain(&e, name.ptr);
+			name_scalar(&e, name.ptr, name.len);
 			criterion(&e, &c, type, &loc);
 		}
 		map_end(&e);

@@ -80,3 +80,57 @@ if [ -w /dev/full ]; then
 fi
 "$CFC" dump --help | grep -q '^usage: cfc dump'
 "$CFC" help dump | grep -q '^usage: cfc dump'
+
+# Names YAML would read as booleans or null: the template names and field
+# names the grammars allow, and strings anywhere. The dump quotes them, so it
+# compiles back to the same bytes, and a YAML 1.1 loader (PyYAML) reads every
+# one of them as the string it is.
+for word in true false null yes no on off y n; do
+	mkdir "tpl-$word"
+	cat >"tpl-$word/m.yaml" <<YAML
+template: '$word'
+id: 40
+version: 1
+fields:
+  - {name: 'on', type: string}
+  - {name: 'y', type: uint}
+  - {name: 'null', type: bool}
+  - {name: 'no', type: string}
+  - {name: plain_field, type: string}
+sensors:
+  - {version: "7.10", supplies: 5}
+YAML
+	cat >"rule-$word.yaml" <<YAML
+channel: 40
+template: '$word'
+version: 3
+instances:
+  - id: 7
+    name: '$word'
+    match:
+      'on': {equals: 'null'}
+      'y': {range: [1, 2]}
+      'null': {equals: true}
+      'no': {regex: '^0x1F: #'}
+      plain_field: {prefix: ' ~ ', nocase: true}
+YAML
+	"$CFC" compile -t "tpl-$word" -o "$word.cf" "rule-$word.yaml"
+	"$CFC" dump "$word.cf" >"$word.yaml"
+	grep -q "^template: '$word'\$" "$word.yaml"
+	grep -q "^    plain_field: {" "$word.yaml"
+	"$CFC" compile -t "tpl-$word" -o "$word-again.cf" "$word.yaml"
+	cmp "$word.cf" "$word-again.cf"
+	/usr/bin/python3 - "$word" "$word.yaml" <<'PY'
+import sys, yaml
+word, path = sys.argv[1], sys.argv[2]
+d = yaml.safe_load(open(path))
+assert d["template"] == word, d["template"]
+(inst,) = d["instances"]
+assert inst["name"] == word, inst["name"]
+m = inst["match"]
+assert sorted(m) == ["no", "null", "on", "plain_field", "y"], list(m)
+assert m["on"]["equals"] == "null" and m["null"]["equals"] is True, m
+assert m["no"]["regex"] == "^0x1F: #" and m["plain_field"]["prefix"] == " ~ ", m
+assert m["y"]["range"] == [1, 2], m
+PY
+done
