@@ -125,6 +125,14 @@ const char *cf_inputs_clash(const cf_inputs *in, const char *output);
  */
 int cf_same_output(const char *a, const char *b);
 
+/*
+ * 1 when path is a symbolic link whose target does not exist (or cannot be
+ * reached). The writer refuses such an output; a command with several
+ * outputs asks first, because an earlier output of the same run could
+ * create the link's target and the later write would then replace it.
+ */
+int cf_output_dangling(const char *path);
+
 /* 1 when a directory entry's name is one cf_templates_load() reads from a
  * template directory: "*.yaml", not hidden. */
 int cf_is_manifest_name(const char *name);

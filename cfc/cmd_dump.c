@@ -61,6 +61,12 @@ int cmd_dump(int argc, char **argv)
 	cf_view view;
 	cf_verify_error verr;
 	st = cf_verify(buf, len, &view, &verr);
+	if (st == CF_ERR_NOMEM) {
+		/* Not a verdict on the file. */
+		cli_error("%s: out of memory", path);
+		free(buf);
+		return EXIT_TROUBLE;
+	}
 	if (st != CF_OK) {
 		/* The verifier's message may quote bytes of the file: printed as a
 		 * diagnostic, escaped like every other. */
@@ -69,11 +75,7 @@ int cmd_dump(int argc, char **argv)
 		cf_diag d;
 		memset(&d, 0, sizeof d);
 		d.severity = CF_ERROR;
-		d.code = st == CF_ERR_NOT_CHANNEL ? "format-magic"
-		         : st == CF_ERR_VERSION   ? "format-version"
-		         : st == CF_ERR_CHECKSUM  ? "format-checksum"
-		         : st == CF_ERR_LIMIT     ? "format-limit"
-		                                  : "format-corrupt";
+		d.code = cf_verify_code(st);
 		d.path = (char *)path;
 		d.has_offset = 1;
 		d.offset = verr.offset;

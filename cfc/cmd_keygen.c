@@ -87,6 +87,17 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (same)
 		return cli_bad_usage("keygen", "-p and -s name the same file");
+	/* A dangling link could point at the other key: writing one would
+	 * give the link a target, and the second write would replace it. */
+	const char *dangling = cf_output_dangling(pub_path)   ? pub_path
+	                       : cf_output_dangling(sec_path) ? sec_path
+	                                                      : NULL;
+	if (dangling) {
+		cli_error("cannot write '%s': it is a symbolic link to a file that does not exist; "
+		          "no key written",
+		          dangling);
+		return EXIT_TROUBLE;
+	}
 	if (!pw_file && !unencrypted) {
 		const char *env = getenv("CFC_PASSWORD_FILE");
 		if (env && *env)

@@ -23,6 +23,12 @@
 
 enum { OPT_SENSOR = 256, OPT_HOST_ID, OPT_EVENTS, OPT_NOW };
 
+/* "s" after a count other than one. */
+static const char *plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static int push(const char ***arr, size_t *n, const char *s)
 {
 	const char **a = realloc(*arr, (*n + 1) * sizeof *a);
@@ -208,8 +214,8 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 			break;
 		}
 		if ((size_t)got < len) {
-			snprintf(msg, sizeof msg, "record truncated: %ld of %u bytes", got,
-			         (unsigned)len);
+			snprintf(msg, sizeof msg, "record truncated: %ld of %u byte%s", got,
+			         (unsigned)len, plural(len));
 			cli_say(CF_ERROR, "event", rc->events_path, (uint32_t)rc->line, 0, msg);
 			++*malformed;
 			break;
@@ -245,7 +251,7 @@ static int load_one(cf_sensor *sensor, const char *path, int with_key, cf_diag_l
 	cf_status st = cf_file_read(path, (size_t)CF_MAX_FILE_SIZE, &buf, &len, &err_no);
 	if (st == CF_ERR_LIMIT) {
 		if (!cf_diag_add(
-		        diags, CF_ERROR, "format", path, 0, 0,
+		        diags, CF_ERROR, "format-limit", path, 0, 0,
 		        "not loaded (step 2, format): larger than the %llu-byte channel-file "
 		        "limit",
 		        (unsigned long long)CF_MAX_FILE_SIZE))
@@ -312,7 +318,7 @@ static int load_bundle(cf_sensor *sensor, const char *path, const cf_pubkey *pk,
 	char *name = NULL;
 	cf_status st = cf_file_read(path, (size_t)CF_BUNDLE_MAX_ARCHIVE_SIZE, &buf, &len, &err_no);
 	if (st == CF_ERR_LIMIT) {
-		if (!cf_diag_add(diags, CF_ERROR, "bundle", path, 0, 0,
+		if (!cf_diag_add(diags, CF_ERROR, "bundle-limit", path, 0, 0,
 		                 "bundle not taken: larger than the %llu-byte cap",
 		                 (unsigned long long)CF_BUNDLE_MAX_ARCHIVE_SIZE))
 			ret = -2;
@@ -374,9 +380,10 @@ static int load_bundle(cf_sensor *sensor, const char *path, const cf_pubkey *pk,
 	}
 	if (!cf_diag_add(diags, CF_NOTE, "ring", path, 0, 0,
 	                 "bundle version %llu taken: host '%s' (bucket %u) is in ring '%s', open "
-	                 "since %llu; %zu channel files",
+	                 "since %llu; %zu channel file%s",
 	                 (unsigned long long)cf_bundle_version(b), host_id, bucket,
-	                 rings[ring].name, (unsigned long long)opens, cf_bundle_file_count(b))) {
+	                 rings[ring].name, (unsigned long long)opens, cf_bundle_file_count(b),
+	                 plural(cf_bundle_file_count(b)))) {
 		ret = -2;
 		goto out;
 	}
@@ -616,15 +623,18 @@ int cmd_run(int argc, char **argv)
 
 	cf_sensor_stats ss;
 	cf_sensor_get_stats(sensor, &ss);
+	size_t nch = cf_sensor_channel_count(sensor);
 	cli_printf(stderr,
-	           "cfc run: sensor %s: %llu events, %llu matches, %llu malformed lines; content: "
-	           "%llu loaded, %llu skipped as unsafe, %llu for a newer sensor, %llu stale; %zu "
-	           "channels active; %llu regex limit hits, %llu bounds events\n",
-	           version, (unsigned long long)ss.events, (unsigned long long)ss.matches,
-	           malformed, (unsigned long long)ss.loaded, (unsigned long long)ss.skipped_unsafe,
-	           (unsigned long long)ss.skipped_newer, (unsigned long long)ss.skipped_stale,
-	           cf_sensor_channel_count(sensor), (unsigned long long)ss.limit_hits,
-	           (unsigned long long)ss.bounds_events);
+	           "cfc run: sensor %s: %llu event%s, %llu match%s, %llu malformed line%s; "
+	           "content: %llu loaded, %llu skipped as unsafe, %llu for a newer sensor, %llu "
+	           "stale; %zu channel%s active; %llu regex limit hit%s, %llu bounds event%s\n",
+	           version, (unsigned long long)ss.events, plural(ss.events),
+	           (unsigned long long)ss.matches, ss.matches == 1 ? "" : "es", malformed,
+	           plural(malformed), (unsigned long long)ss.loaded,
+	           (unsigned long long)ss.skipped_unsafe, (unsigned long long)ss.skipped_newer,
+	           (unsigned long long)ss.skipped_stale, nch, plural(nch),
+	           (unsigned long long)ss.limit_hits, plural(ss.limit_hits),
+	           (unsigned long long)ss.bounds_events, plural(ss.bounds_events));
 	if (bs.taken || bs.not_yet || bs.rejected)
 		fprintf(stderr,
 		        "cfc run: bundles: %lu taken, %lu not taken (ring not open), %lu "

@@ -78,6 +78,11 @@ static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const
 	const char *failed = "lint checks";
 	memset(&verr, 0, sizeof verr);
 	st = cf_verify(buf, len, &view, &verr);
+	if (st == CF_ERR_NOMEM) {
+		/* Not a verdict on the file: nothing is signed, exit 2. */
+		cli_error("%s: not signed: out of memory", path);
+		goto out;
+	}
 	if (st != CF_OK) {
 		failed = "format verifier";
 		cf_diag_add_offset(diags, CF_ERROR, cf_verify_code(st), path, verr.offset, "%s: %s",
@@ -142,7 +147,8 @@ static int check_outputs(const char *sec_path, const char *pw_file, const char *
                          size_t ntpl, const char *sig_path, char *const *files, size_t nfiles)
 {
 	cf_inputs *in = cf_inputs_new();
-	cf_status st = in ? cf_inputs_add(in, sec_path) : CF_ERR_NOMEM;
+	cf_inputs *outs = cf_inputs_new();
+	cf_status st = in && outs ? cf_inputs_add(in, sec_path) : CF_ERR_NOMEM;
 	if (!pw_file && (pw_file = getenv("CFC_PASSWORD_FILE")) && !*pw_file)
 		pw_file = NULL;
 	if (st == CF_OK && pw_file)
@@ -169,15 +175,33 @@ static int check_outputs(const char *sec_path, const char *pw_file, const char *
 			out = own;
 		}
 		const char *same = cf_inputs_clash(in, out);
+		const char *twice = cf_inputs_clash(outs, out);
 		if (same) {
 			cli_error("cannot write '%s': it is the same file as the input '%s'; "
 			          "nothing signed",
 			          out, same);
 			status = EXIT_TROUBLE;
+		} else if (twice) {
+			cli_error("cannot write '%s': it is the same file as the signature '%s' of "
+			          "this run; nothing signed",
+			          out, twice);
+			status = EXIT_TROUBLE;
+		} else if (cf_output_dangling(out)) {
+			/* Another signature of this run could give the link its
+			 * target, and this one would then replace it. */
+			cli_error(
+			    "cannot write '%s': it is a symbolic link to a file that does not "
+			    "exist; nothing signed",
+			    out);
+			status = EXIT_TROUBLE;
+		} else if (cf_inputs_add(outs, out) != CF_OK) {
+			cli_error("out of memory");
+			status = EXIT_TROUBLE;
 		}
 		free(own);
 	}
 	cf_inputs_free(in);
+	cf_inputs_free(outs);
 	return status;
 }
 

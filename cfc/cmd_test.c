@@ -48,6 +48,12 @@ typedef struct totals {
 	unsigned long uncovered;
 } totals;
 
+/* "s" after a count other than one. */
+static const char *plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* The test's event as one line of JSON (the fields it gives, in order). */
 static char *event_json(const cf_sensor *s, int tmpl, const cf_rule_test *t)
 {
@@ -114,7 +120,10 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 	cf_sensor_value *vals = NULL;
 	char *ev = NULL;
 	char msg[2048];
-	if (cf_verify(bytes, len, &v, NULL) != CF_OK || !tpl) {
+	cf_status vst = cf_verify(bytes, len, &v, NULL);
+	if (vst == CF_ERR_NOMEM)
+		goto out; /* out of memory is not a verdict on the rules */
+	if (vst != CF_OK || !tpl) {
 		cli_error("%s: the compiler produced a file the verifier rejects", label);
 		ret = 1;
 		goto out;
@@ -181,15 +190,21 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			         cf_sensor_step_name(lr.step));
 			if (nunloaded < sizeof unloaded / sizeof unloaded[0])
 				unloaded[nunloaded++] = ver;
+			char fails[64];
+			if (ntests == 0)
+				snprintf(fails, sizeof fails, "no test can run");
+			else if (ntests == 1)
+				snprintf(fails, sizeof fails, "its 1 test fails");
+			else
+				snprintf(fails, sizeof fails, "all %zu tests fail", ntests);
 			snprintf(msg, sizeof msg,
 			         "channel %" PRIu32 " content version %" PRIu64
-			         " cannot be loaded by sensor %s (%s): all %zu tests fail on that "
-			         "sensor",
+			         " cannot be loaded by sensor %s (%s): %s on that sensor",
 			         h->channel, h->content_version, ver,
-			         st != CF_OK ? "no such sensor build" : step, ntests);
+			         st != CF_OK ? "no such sensor build" : step, fails);
 			cli_say(CF_ERROR, "test-load", label, 0, 0, msg);
-			cli_printf(stdout, "  sensor %-8s NOT LOADED (%s): %zu tests fail\n", ver,
-			           step, ntests);
+			cli_printf(stdout, "  sensor %-8s NOT LOADED (%s): %zu test%s fail%s\n",
+			           ver, step, ntests, plural(ntests), ntests == 1 ? "s" : "");
 			for (uint32_t i = 0; i < h->instance_count; i++)
 				is[i].failed += is[i].tests;
 			tot->runs += ntests;
@@ -257,23 +272,29 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 			failed = 1;
 	}
 	if (in_scope == 0) {
+		/* The fault cfc lint reports as requires-sensor: no build loads it. */
 		snprintf(msg, sizeof msg,
-		         "no sensor build of template '%s' is in scope (requires_sensor %.*s)",
-		         tpl->name, (int)h->requires_sensor.len, h->requires_sensor.ptr);
-		cli_say(CF_ERROR, "test-scope", label, 0, 0, msg);
+		         "requires_sensor %.*s is above every sensor build of template '%s' in "
+		         "manifest %s (newest: %s): no sensor would load this content",
+		         (int)h->requires_sensor.len, h->requires_sensor.ptr, tpl->name,
+		         tpl->path ? tpl->path : tpl->name,
+		         tpl->sensor_count ? tpl->sensors[tpl->sensor_count - 1].version : "none");
+		cli_say(CF_ERROR, "requires-sensor", label, 0, 0, msg);
 		failed = 1;
 	}
 
 	/* Per-rule breakdown. */
 	for (uint32_t i = 0; i < h->instance_count; i++) {
-		cli_printf(stdout, "  instance %-10" PRIu32 " %-44s %2u tests  %s", is[i].id,
+		cli_printf(stdout, "  instance %-10" PRIu32 " %-44s %2u %-5s  %s", is[i].id,
 		           is[i].name ? is[i].name : "-", is[i].tests,
+		           is[i].tests == 1 ? "test" : "tests",
 		           is[i].failed  ? "FAIL"
 		           : is[i].tests ? "ok"
 		                         : "untested");
 		if (is[i].failed)
-			cli_printf(stdout, " (%u of %u runs failed)", is[i].failed,
-			           is[i].failed + is[i].passed);
+			cli_printf(stdout, " (%u of %u run%s failed)", is[i].failed,
+			           is[i].failed + is[i].passed,
+			           plural(is[i].failed + is[i].passed));
 		for (size_t u = 0; u < nunloaded && is[i].tests; u++)
 			cli_printf(stdout, "%s%s", u ? ", " : "; content not loadable on ",
 			           unloaded[u]);
@@ -340,9 +361,9 @@ static int test_channel(const cf_template_set *set, const cf_compile_result *res
 		}
 	}
 	unsigned unconstrained = h->field_count - constrained;
-	cli_printf(stdout,
-	           "    %u of %u constrained fields covered; %u fields are wildcards everywhere\n",
-	           covered, constrained, unconstrained);
+	cli_printf(stdout, "    %u of %u constrained field%s covered; %u field%s %s everywhere\n",
+	           covered, constrained, plural(constrained), unconstrained, plural(unconstrained),
+	           unconstrained == 1 ? "is a wildcard" : "are wildcards");
 	(void)loaded_any;
 	cli_printf(stdout, "  result: %s\n", failed ? "FAIL" : "ok");
 	if (failed)
@@ -508,13 +529,14 @@ int cmd_test(int argc, char **argv)
 		if (tr > 0)
 			rejected = 1;
 	}
-	cli_printf(
-	    stdout,
-	    "summary: %lu channels (%lu failed), %lu instances, %lu tests; %lu test runs "
-	    "across sensors: %lu passed, %lu failed; %lu sensor loads refused; %lu constrained "
-	    "fields without a passing match test\n",
-	    tot.channels, tot.channels_failed, tot.instances, tot.tests, tot.runs, tot.passed,
-	    tot.failed, tot.unloadable, tot.uncovered);
+	cli_printf(stdout,
+	           "summary: %lu channel%s (%lu failed), %lu instance%s, %lu test%s; %lu test "
+	           "run%s across sensors: %lu passed, %lu failed; %lu sensor load%s refused; %lu "
+	           "constrained field%s without a passing match test\n",
+	           tot.channels, plural(tot.channels), tot.channels_failed, tot.instances,
+	           plural(tot.instances), tot.tests, plural(tot.tests), tot.runs, plural(tot.runs),
+	           tot.passed, tot.failed, tot.unloadable, plural(tot.unloadable), tot.uncovered,
+	           plural(tot.uncovered));
 	status = cli_finish(trouble ? EXIT_TROUBLE : rejected ? EXIT_REJECTED : EXIT_OK);
 	goto out;
 nomem:

@@ -247,7 +247,7 @@ static void check_regex(compiler *cc, cf_ycheck *c, const cf_template *t, const 
 	if (erroff > len)
 		erroff = len;
 	cf_diag *d =
-	    cf_ycheck_diag(c, CF_ERROR, n, "bad-regex", "invalid regex: %s (at offset %zu)",
+	    cf_ycheck_diag(c, CF_ERROR, n, "regex-invalid", "invalid regex: %s (at offset %zu)",
 	                   (const char *)msg, (size_t)erroff);
 	if (d && n->exact) {
 		size_t quote = n->style == CF_YSTYLE_PLAIN ? 0 : 1;
@@ -335,7 +335,7 @@ static void parse_criterion(compiler *cc, cf_ycheck *c, const cf_template *t, un
 	if (v[C_NOCASE]) {
 		if (f->type != CF_TYPE_STRING) {
 			cf_ycheck_diag(c, CF_ERROR, k[C_NOCASE], "bad-criterion",
-			               "'nocase' applies to string fields only; '%s' is %s",
+			               "'nocase' applies to string fields only; '%s' is a %s field",
 			               f->name, cf_field_type_name(f->type));
 			return;
 		}
@@ -613,11 +613,11 @@ static void unknown_template(compiler *cc, cf_ycheck *c, const cf_ynode *n, cons
 	const char *sug = cf_suggest(name, names, count);
 	if (sug)
 		cf_ycheck_diag(
-		    c, CF_ERROR, n, "unknown-template",
+		    c, CF_ERROR, n, "template-unknown",
 		    "template '%s' is not defined by any -t manifest; did you mean '%s'?", name,
 		    sug);
 	else
-		cf_ycheck_diag(c, CF_ERROR, n, "unknown-template",
+		cf_ycheck_diag(c, CF_ERROR, n, "template-unknown",
 		               "template '%s' is not defined by any -t manifest", name);
 	free(names);
 }

@@ -513,6 +513,14 @@ static int dir_and_name(const char *path, struct stat *dsb, const char **name)
 	return r;
 }
 
+int cf_output_dangling(const char *path)
+{
+	struct stat sb;
+	if (!path || strcmp(path, "-") == 0 || lstat(path, &sb) != 0 || !S_ISLNK(sb.st_mode))
+		return 0;
+	return stat(path, &sb) != 0;
+}
+
 int cf_same_output(const char *a, const char *b)
 {
 	struct stat sa, sb;

@@ -1243,12 +1243,7 @@ cf_status cf_lint_file(const cf_template_set *templates, const char *path, const
 	if (vst != CF_OK) {
 		if (vst == CF_ERR_NOMEM || vst == CF_ERR_INVALID)
 			return vst;
-		const char *code = vst == CF_ERR_NOT_CHANNEL ? "format-magic"
-		                   : vst == CF_ERR_VERSION   ? "format-version"
-		                   : vst == CF_ERR_CHECKSUM  ? "format-checksum"
-		                   : vst == CF_ERR_LIMIT     ? "format-limit"
-		                                             : "format-corrupt";
-		report(&c, CF_ERROR, code, -1, -1, verr.offset, -1, NULL, "%s",
+		report(&c, CF_ERROR, cf_verify_code(vst), -1, -1, verr.offset, -1, NULL, "%s",
 		       verr.message[0] ? verr.message : cf_strerror(vst));
 		goto out;
 	}

@@ -66,6 +66,12 @@ static cf_status fail(cf_status st, char *msg, size_t cap, const char *fmt, ...)
 	return st;
 }
 
+/* "s" after a count other than one. */
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* ---- reading ------------------------------------------------------------------------- */
 
 cf_status cf_evstream_prefix(const uint8_t *p, size_t len, uint32_t *table_len, char *msg,
@@ -88,8 +94,8 @@ cf_status cf_evstream_prefix(const uint8_t *p, size_t len, uint32_t *table_len, 
 	uint32_t tl = rd32(p + 12);
 	if (tl < 2 || tl > CF_EVSTREAM_TABLE_MAX)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
-		            "event stream table of %u bytes (2 .. %u allowed)", (unsigned)tl,
-		            CF_EVSTREAM_TABLE_MAX);
+		            "event stream table of %u byte%s (2 .. %u allowed)", (unsigned)tl,
+		            plural(tl), CF_EVSTREAM_TABLE_MAX);
 	*table_len = tl;
 	return CF_OK;
 }
@@ -147,7 +153,8 @@ cf_status cf_sensor_evmap_new(const cf_sensor *s, const uint8_t *tab, size_t len
 	if (msg_len)
 		msg[0] = 0;
 	if (!s || len < 2 || len > CF_EVSTREAM_TABLE_MAX)
-		return fail(CF_ERR_REJECTED, msg, msg_len, "event stream table of %zu bytes", len);
+		return fail(CF_ERR_REJECTED, msg, msg_len, "event stream table of %zu byte%s", len,
+		            plural(len));
 	cf_status st = CF_ERR_NOMEM;
 	cf_sensor_evmap *m = calloc(1, sizeof *m);
 	if (!m)
@@ -222,7 +229,8 @@ cf_status cf_sensor_evmap_new(const cf_sensor *s, const uint8_t *tab, size_t len
 	}
 	if (pos != len) {
 		st = fail(CF_ERR_REJECTED, msg, msg_len,
-		          "event stream table: %zu bytes after its last template", len - pos);
+		          "event stream table: %zu byte%s after its last template", len - pos,
+		          plural(len - pos));
 		goto out;
 	}
 	m->ntmpl = nt;
@@ -278,12 +286,13 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 		            "record of %zu bytes exceeds the %zu-byte cap", len,
 		            (size_t)CF_EVSTREAM_RECORD_MAX);
 	if (len < 4)
-		return fail(CF_ERR_REJECTED, msg, msg_len, "record of %zu bytes (at least 4)", len);
+		return fail(CF_ERR_REJECTED, msg, msg_len, "record of %zu byte%s (at least 4)", len,
+		            plural(len));
 	uint16_t ti = rd16(rec), nv = rd16(rec + 2);
 	if (ti >= m->ntmpl)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
-		            "template %u is not in the stream's table (%u templates)", (unsigned)ti,
-		            (unsigned)m->ntmpl);
+		            "template %u is not in the stream's table (%u template%s)",
+		            (unsigned)ti, (unsigned)m->ntmpl, plural(m->ntmpl));
 	const evm_tmpl *t = &m->t[ti];
 	if (t->tmpl < 0)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
@@ -293,8 +302,9 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 	cf_sensor_value *vals = ev->vals[t->tmpl];
 	if (nv > t->nfields)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
-		            "%u values for template '%s', whose table lists %u fields",
-		            (unsigned)nv, t->name, (unsigned)t->nfields);
+		            "%u value%s for template '%s', whose table lists %u field%s",
+		            (unsigned)nv, plural(nv), t->name, (unsigned)t->nfields,
+		            plural(t->nfields));
 	memset(vals, 0, (supplied ? supplied : 1) * sizeof *vals);
 	uint64_t seen[4] = {0, 0, 0, 0}; /* stream field indexes given so far */
 	size_t pos = 4;
@@ -330,8 +340,8 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 			pos += 4;
 			if (sl > len - pos)
 				return fail(CF_ERR_REJECTED, msg, msg_len,
-				            "string of field '%s' (%u bytes) runs past the record",
-				            key, (unsigned)sl);
+				            "string of field '%s' (%u byte%s) runs past the record",
+				            key, (unsigned)sl, plural(sl));
 			vtype = CF_TYPE_STRING;
 			vs = (const char *)rec + pos;
 			vlen = sl;
@@ -374,7 +384,8 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 	}
 	if (pos != len)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
-		            "%zu bytes after the record's last value", len - pos);
+		            "%zu byte%s after the record's last value", len - pos,
+		            plural(len - pos));
 	ev->tmpl = t->tmpl;
 	return CF_OK;
 }

@@ -21,6 +21,12 @@
 #include "cfc/cf_util.h"
 #include "sensor/sensor_int.h"
 
+/* "s" after a count other than one. */
+static const char *plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static const char *const step_names[] = {
     "none", "signature", "format", "template", "requires_sensor", "field count", "regex", "version",
 };
@@ -63,7 +69,8 @@ typedef struct ld {
 	const char *path;
 	cf_diag_list *diags;
 	cf_sensor_load_result *res;
-	const cf_view *v; /* once the format step passed */
+	const cf_view *v;       /* once the format step passed */
+	const char *regex_code; /* step 6: the code of the first regex refused */
 	int oom;
 } ld;
 
@@ -133,27 +140,33 @@ static void ident(char *out, size_t cap, const cf_header *h)
 static void template_unavailable(ld *l, const cf_header *h, const char *name)
 {
 	char id[96], what[512];
+	const char *code = "template-unsupported";
 	ident(id, sizeof id, h);
 	const cf_sensor_template_def *def = cf_sensor_template_def_find(name);
 	const cf_template *t = cf_templates_find(l->s->templates, name);
-	if (!def)
+	int built = def && cf_sensor_def_supplies(def, l->s->version) >= 0;
+	if (!t) {
+		/* The fault cfc lint reports for the same file and manifests. */
+		code = "template-unknown";
+		snprintf(what, sizeof what,
+		         "%s uses template '%s', but no template manifest for it was given (-t)%s",
+		         id, name, built ? "" : ", and this sensor does not implement it");
+	} else if (!def) {
 		snprintf(what, sizeof what,
 		         "%s uses template '%s', which sensor %s does not implement", id, name,
 		         l->s->version);
-	else if (cf_sensor_def_supplies(def, l->s->version) < 0)
+	} else if (!built) {
 		snprintf(what, sizeof what,
 		         "%s uses template '%s', which build %s does not implement", id, name,
 		         l->s->version);
-	else if (!t)
-		snprintf(what, sizeof what,
-		         "%s uses template '%s', but no template manifest for it was given (-t)",
-		         id, name);
-	else
+	} else {
+		code = "manifest-drift";
 		snprintf(what, sizeof what,
 		         "%s uses template '%s', whose manifest %s disagrees with the sensor's "
-		         "definition [manifest-drift]",
+		         "definition",
 		         id, name, t->path ? t->path : "");
-	skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, "template", what);
+	}
+	skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, code, what);
 }
 
 static void hex(char *out, const uint8_t *b, size_t n)
@@ -183,16 +196,20 @@ static int check_template(ld *l, int tmpl)
 		         "for '%s' (id %u, revision %u; content built for id %u, revision %u)",
 		         id, a, b, t->def->name, t->manifest->id, t->manifest->version,
 		         h->template_id, h->template_version);
-		skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, "fingerprint", what);
+		skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, "template-fingerprint",
+		     what);
 		return -1;
 	}
 	/* The fingerprint covers the field table the file claims only if the
-	 * writer was honest: compare the table itself too. */
+	 * writer was honest: compare the table itself too. A table that differs
+	 * under a matching fingerprint does not hash to the file's own
+	 * fingerprint, the fault cfc lint calls field-table. */
 	if (h->field_count != t->def->field_count) {
 		snprintf(what, sizeof what,
-		         "%s: field_count %u, but template '%s' defines %u fields", id,
-		         h->field_count, t->def->name, t->def->field_count);
-		skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, "template", what);
+		         "%s: field_count %u, but template '%s' defines %u field%s", id,
+		         h->field_count, t->def->name, t->def->field_count,
+		         plural(t->def->field_count));
+		skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, "field-table", what);
 		return -1;
 	}
 	for (unsigned i = 0; i < h->field_count; i++) {
@@ -206,7 +223,7 @@ static int check_template(ld *l, int tmpl)
 			         "%s: field %u is '%.*s' (%s), but template '%s' has '%s' (%s)", id,
 			         i + 1, (int)name.len, name.ptr, cf_field_type_name(type),
 			         t->def->name, f->name, cf_field_type_name(f->type));
-			skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, "template",
+			skip(l, CF_SENSOR_STEP_TEMPLATE, CF_SENSOR_SKIPPED_UNSAFE, "field-table",
 			     what);
 			return -1;
 		}
@@ -244,14 +261,19 @@ static int field_count_step(ld *l, int tmpl)
 			break;
 		}
 	}
-	if (!first[0])
+	if (!first[0] && t->supplied + 1 == h->field_count)
+		snprintf(first, sizeof first,
+		         "; every criterion on field %u '%s' is a wildcard, so the fault is latent",
+		         h->field_count, t->def->fields[t->supplied].name);
+	else if (!first[0])
 		snprintf(first, sizeof first,
 		         "; every criterion on fields %u..%u is a wildcard, so the fault is latent",
 		         t->supplied + 1, h->field_count);
 	snprintf(what, sizeof what,
-	         "%s has field_count %u, but sensor %s supplies only %u values for template "
+	         "%s has field_count %u, but sensor %s supplies only %u value%s for template "
 	         "'%s'%s",
-	         id, h->field_count, l->s->version, t->supplied, t->def->name, first);
+	         id, h->field_count, l->s->version, t->supplied, plural(t->supplied), t->def->name,
+	         first);
 	skip(l, CF_SENSOR_STEP_FIELD_COUNT, CF_SENSOR_SKIPPED_UNSAFE, "field-count", what);
 	return -1;
 }
@@ -264,20 +286,29 @@ static size_t add_size(size_t a, size_t b, int *ovf)
 	return r;
 }
 
+/* Remember the code of the first regex refused: the step's skip carries it. */
+static void regex_refused(ld *l, const char *code)
+{
+	if (!l->regex_code)
+		l->regex_code = code;
+}
+
 /* Compile one regex criterion. 0 ok, 1 rejected (diagnostic), -1 OOM. */
 static int compile_regex(ld *l, const stmpl *t, scrit *c, const cf_criterion *cr,
                          const cf_instance *in, unsigned field, uint32_t index)
 {
 	cf_srcloc loc;
 	char where[160], msg[256];
-	if (cr->str.len > t->manifest->regex_max_length) {
+	uint32_t max = t->manifest->regex_max_length;
+	if (cr->str.len > max) {
 		cf_view_criterion_loc(l->v, index, field, &loc);
 		loc_text(where, sizeof where, &loc);
-		diag(l, CF_ERROR, "regex",
-		     "instance %u field %u '%s': regex of %zu bytes exceeds the %u bytes template "
+		regex_refused(l, "regex-too-long");
+		diag(l, CF_ERROR, "regex-too-long",
+		     "instance %u field %u '%s': regex of %zu bytes exceeds the %u byte%s template "
 		     "'%s' allows (regex.max_length)%s",
-		     in->id, field + 1, t->def->fields[field].name, cr->str.len,
-		     t->manifest->regex_max_length, t->def->name, where);
+		     in->id, field + 1, t->def->fields[field].name, cr->str.len, max, plural(max),
+		     t->def->name, where);
 		return 1;
 	}
 	int err = 0;
@@ -291,7 +322,8 @@ static int compile_regex(ld *l, const stmpl *t, scrit *c, const cf_criterion *cr
 		cf_view_criterion_loc(l->v, index, field, &loc);
 		loc_text(where, sizeof where, &loc);
 		snprintf(msg, sizeof msg, "%s", (const char *)ebuf);
-		diag(l, CF_ERROR, "regex",
+		regex_refused(l, "regex-invalid");
+		diag(l, CF_ERROR, "regex-invalid",
 		     "instance %u field %u '%s': PCRE2 rejects the regex at offset %zu: %s%s",
 		     in->id, field + 1, t->def->fields[field].name, (size_t)off, msg, where);
 		return 1;
@@ -474,8 +506,8 @@ static cf_status activate(ld *l, scontent *c)
 	if (l->res->replaced)
 		snprintf(rep, sizeof rep, ", replacing content version %llu",
 		         (unsigned long long)l->res->replaced);
-	diag(l, CF_NOTE, "loaded", "loaded %s (template %s, %u instances, sensor %s)%s", id,
-	     s->tmpls[c->tmpl].def->name, c->ninst, s->version, rep);
+	diag(l, CF_NOTE, "loaded", "loaded %s (template %s, %u instance%s, sensor %s)%s", id,
+	     s->tmpls[c->tmpl].def->name, c->ninst, plural(c->ninst), s->version, rep);
 	return CF_OK;
 }
 
@@ -492,7 +524,7 @@ cf_status cf_sensor_load_impl(cf_sensor *s, const char *path, const uint8_t *buf
 	memset(res, 0, sizeof *res);
 	if (!s || !path || (!buf && len))
 		return CF_ERR_INVALID;
-	ld l = {s, path, diags, res, NULL, 0};
+	ld l = {s, path, diags, res, NULL, NULL, 0};
 	char what[768];
 
 	/* 1: signature (and with it the format verifier and the binding). */
@@ -524,12 +556,15 @@ cf_status cf_sensor_load_impl(cf_sensor *s, const char *path, const uint8_t *buf
 			goto out;
 		}
 		if (vs != CF_OK) {
+			/* The format verifier runs inside the signature check: its
+			 * verdict carries the verifier's code, as in cfc lint. */
 			int fmt = se.check == CF_SIG_CHECK_FORMAT;
 			snprintf(what, sizeof what, "%s%s%s",
 			         fmt ? "" : cf_sig_check_name(se.check), fmt ? "" : ": ",
 			         se.message);
 			skip(&l, fmt ? CF_SENSOR_STEP_FORMAT : CF_SENSOR_STEP_SIGNATURE,
-			     CF_SENSOR_SKIPPED_UNSAFE, fmt ? "format" : "signature", what);
+			     CF_SENSOR_SKIPPED_UNSAFE,
+			     fmt ? cf_verify_code(se.status) : "signature", what);
 			goto out;
 		}
 	} else {
@@ -537,10 +572,16 @@ cf_status cf_sensor_load_impl(cf_sensor *s, const char *path, const uint8_t *buf
 		cf_verify_error ve;
 		memset(&ve, 0, sizeof ve);
 		cf_status vs = cf_verify(buf, len, &view, &ve);
+		if (vs == CF_ERR_NOMEM) {
+			/* Not a verdict on the file: the run fails, the file is not judged. */
+			st = CF_ERR_NOMEM;
+			goto out;
+		}
 		if (vs != CF_OK) {
 			snprintf(what, sizeof what, "%s at offset 0x%llx: %s", cf_strerror(vs),
 			         (unsigned long long)ve.offset, ve.message);
-			skip(&l, CF_SENSOR_STEP_FORMAT, CF_SENSOR_SKIPPED_UNSAFE, "format", what);
+			skip(&l, CF_SENSOR_STEP_FORMAT, CF_SENSOR_SKIPPED_UNSAFE,
+			     cf_verify_code(vs), what);
 			goto out;
 		}
 	}
@@ -568,8 +609,8 @@ cf_status cf_sensor_load_impl(cf_sensor *s, const char *path, const uint8_t *buf
 		         "%s requires sensor %.*s or newer; this is %s (content for a newer "
 		         "sensor, not an error)",
 		         id, (int)rq->len, rq->ptr, s->version);
-		skip(&l, CF_SENSOR_STEP_REQUIRES_SENSOR, CF_SENSOR_SKIPPED_NEWER, "requires-sensor",
-		     what);
+		skip(&l, CF_SENSOR_STEP_REQUIRES_SENSOR, CF_SENSOR_SKIPPED_NEWER,
+		     "sensor-out-of-scope", what);
 		goto out;
 	}
 
@@ -589,7 +630,8 @@ cf_status cf_sensor_load_impl(cf_sensor *s, const char *path, const uint8_t *buf
 		ident(id, sizeof id, &view.hdr);
 		snprintf(what, sizeof what, "%s has a regex this sensor cannot use (see above)",
 		         id);
-		skip(&l, CF_SENSOR_STEP_REGEX, CF_SENSOR_SKIPPED_UNSAFE, "regex", what);
+		skip(&l, CF_SENSOR_STEP_REGEX, CF_SENSOR_SKIPPED_UNSAFE,
+		     l.regex_code ? l.regex_code : "regex-invalid", what);
 		goto out;
 	}
 

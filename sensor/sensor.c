@@ -50,7 +50,7 @@ cf_status cf_sensor_new(const char *version, const cf_template_set *templates, c
 	cf_sensor *s = NULL;
 	*out = NULL;
 	if (!version || !cf_sensor_version_valid(version, strlen(version))) {
-		if (!cf_diag_add(diags, CF_ERROR, "sensor-version", NULL, 0, 0,
+		if (!cf_diag_add(diags, CF_ERROR, "bad-version", NULL, 0, 0,
 		                 "'%s' is not a sensor version (dotted decimal, e.g. 7.16.0)",
 		                 version ? version : "")) {
 			st = CF_ERR_NOMEM;
@@ -60,7 +60,7 @@ cf_status cf_sensor_new(const char *version, const cf_template_set *templates, c
 		goto out;
 	}
 	if (!cf_sensor_build_known(version)) {
-		if (!cf_diag_add(diags, CF_ERROR, "sensor-version", NULL, 0, 0,
+		if (!cf_diag_add(diags, CF_ERROR, "sensor-unknown", NULL, 0, 0,
 		                 "sensor %s is not a build the reference sensor defines "
 		                 "(sensor/supplied.c)",
 		                 version)) {

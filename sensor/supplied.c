@@ -155,8 +155,8 @@ cf_status cf_sensor_manifest_check(const cf_template *t, cf_diag_list *diags)
 		bad = 1;
 	}
 	if (t->field_count != def->field_count) {
-		snprintf(m, sizeof m, "%u fields, but the sensor's definition has %u",
-		         t->field_count, def->field_count);
+		snprintf(m, sizeof m, "%u field%s, but the sensor's definition has %u",
+		         t->field_count, t->field_count == 1 ? "" : "s", def->field_count);
 		oom |= drift(diags, t, t->line, t->col, m);
 		bad = 1;
 	}
@@ -180,8 +180,8 @@ cf_status cf_sensor_manifest_check(const cf_template *t, cf_diag_list *diags)
 			         ts->version);
 		else if ((uint32_t)sup != ts->supplies)
 			snprintf(m, sizeof m,
-			         "sensor %s supplies %u values, but that build's code fills %d",
-			         ts->version, ts->supplies, sup);
+			         "sensor %s supplies %u value%s, but that build's code fills %d",
+			         ts->version, ts->supplies, ts->supplies == 1 ? "" : "s", sup);
 		else
 			continue;
 		oom |= drift(diags, t, ts->line, ts->col, m);

@@ -99,7 +99,7 @@ done
 [ "$(head -1 e$max.jsonl | tr -d '\n' | wc -c)" = $max ] || bad "the event line is not $max bytes"
 expect "event line of 1 MiB" 0 "" "$CFC" run -t "$T" --sensor 7.16.0 --events e$max.jsonl dns.cf
 grep -q 'cap' err.txt && bad "a line of exactly 1 MiB was refused"
-grep -q '1 events' err.txt || bad "the 1 MiB event was not evaluated"
+grep -q ': 1 event, ' err.txt || bad "the 1 MiB event was not evaluated"
 # a malformed line is skipped with an error and the run goes on (docs/sensor.md)
 expect "event line of 1 MiB + 1" 0 "line longer than the 1048576-byte cap" \
 	"$CFC" run -t "$T" --sensor 7.16.0 --events e$((max + 1)).jsonl dns.cf

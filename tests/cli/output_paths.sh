@@ -301,5 +301,26 @@ cmp -s tdl.cf ref.cf || fail "a linked manifest in a -t directory"
 run 0 "$CFC" compile -t <(cat "$T/ipc-named-pipe.yaml") -o tp.cf src.yaml
 cmp -s tp.cf ref.cf || fail "-t from process substitution"
 
+# Outputs of one run that would resolve to each other. keygen: -p is a
+# dangling link to the -s path; writing the secret key would give the link
+# its target and the public key would then replace the secret key.
+rm -rf dl && mkdir dl
+ln -s sec.key dl/pub.key
+run 2 "$CFC" keygen -W -f -p dl/pub.key -s dl/sec.key && grep -q "symbolic link to a file that does not exist" err ||
+	fail "keygen through a dangling link: $(cat err)"
+[ ! -e dl/sec.key ] || fail "keygen wrote a key despite the dangling link"
+# sign: b.cf.minisig a dangling link to a.cf.minisig (created by the same
+# run), and a link to an existing signature of the same run.
+cp c291.cf dl/a.cf && cp c291.cf dl/b.cf
+ln -s a.cf.minisig dl/b.cf.minisig
+run 2 "$CFC" sign -s k.key -t "$T" dl/a.cf dl/b.cf && grep -q "symbolic link to a file that does not exist" err ||
+	fail "sign through a dangling link: $(cat err)"
+[ ! -e dl/a.cf.minisig ] || fail "sign wrote a signature despite the dangling link"
+q "$CFC" sign -s k.key -t "$T" dl/a.cf
+cp dl/a.cf.minisig dl/a.keep
+run 2 "$CFC" sign -s k.key -t "$T" dl/a.cf dl/b.cf && grep -q "same file as the signature" err ||
+	fail "two signatures of one run into one file: $(cat err)"
+cmp -s dl/a.cf.minisig dl/a.keep || fail "a.cf.minisig changed although the run was refused"
+
 [ $bad = 0 ] || { echo "$bad failures" >&2; exit 1; }
 echo "output paths: all cases passed"

@@ -436,7 +436,7 @@ check_rejected magic 'not a binary event stream \(bad magic\)'
 check_rejected version 'event stream version 2 is not supported \(this build reads 1\)'
 check_rejected version0 'event stream version 0 is not supported \(this build reads 1\)'
 check_rejected table0 'event stream table of 0 bytes \(2 \.\. 1048576 allowed\)'
-check_rejected table1 'event stream table of 1 bytes \(2 \.\. 1048576 allowed\)'
+check_rejected table1 'event stream table of 1 byte \(2 \.\. 1048576 allowed\)'
 check_rejected tablecap 'event stream table of 1048577 bytes'
 check_rejected tablebig 'event stream table truncated: [0-9]+ of 983040 bytes'
 check_rejected ntmpl0 'event stream table names 0 templates \(1 \.\. 256 allowed\)'
@@ -446,7 +446,7 @@ check_rejected ntmpl4 'event stream table: template 3 is truncated or badly name
 check_rejected short 'event stream header truncated: 10 of 16 bytes'
 check_rejected shorttable 'event stream table truncated: 24 of [0-9]+ bytes'
 check_rejected dupfield "event stream table names field 'pid' of template 'dns-query' twice"
-check_rejected trailing 'event stream table: 1 bytes after its last template'
+check_rejected trailing 'event stream table: 1 byte after its last template'
 # Only the first byte tells a stream from JSON lines: with it changed, the
 # bytes are read (and rejected) as lines, and nothing matches.
 corrupt magic0 0 8a
@@ -532,14 +532,14 @@ run trunc "$CFC" run -t "$T" --sensor 7.16.0 --events trunc.cfe c291-bad.cf c310
 status trunc 0
 cmp -s "$TMP/json-256.out" "$TMP/trunc.out" || bad "trunc: the first 256 records do not match as 256 lines do"
 has trunc "^trunc\.cfe:257: error: record truncated: $((last - 5)) of $last bytes \[event\]\$"
-has trunc '^cfc run: sensor 7.16.0: 256 events, [0-9]+ matches, 1 malformed lines;'
+has trunc '^cfc run: sensor 7.16.0: 256 events, [0-9]+ matches, 1 malformed line;'
 # Cut inside a length word: 2 of its 4 bytes.
 { cat "$TMP/all.cfe"; printf '\020\000'; } >"$TMP/trunclen.cfe"
 run trunclen "$CFC" run -t "$T" --sensor 7.16.0 --events trunclen.cfe c291-bad.cf c310.cf c412.cf
 status trunclen 0
 cmp -s "$TMP/json-7.16.0-all.out" "$TMP/trunclen.out" || bad "trunclen: other matches than the whole stream"
 has trunclen '^trunclen\.cfe:258: error: record truncated: 2 of 4 length bytes \[event\]$'
-has trunclen '257 events, 60 matches, 1 malformed lines;'
+has trunclen '257 events, 60 matches, 1 malformed line;'
 
 # --- over-long records: skipped unread ---------------------------------------------
 # A length of 0xFFFFFFF0 with a few MiB after it: reported, the rest of the
@@ -557,7 +557,7 @@ run huge limited "$CFC" run -t "$T" --sensor 7.16.0 --events huge.cfe c291-bad.c
 status huge 0
 cmp -s "$TMP/json-7.16.0-all.out" "$TMP/huge.out" || bad "huge: other matches than the whole stream"
 has huge '^huge\.cfe:258: error: record of 4294967280 bytes exceeds the 1048576-byte cap; skipped \[event\]$'
-has huge '257 events, 60 matches, 1 malformed lines;'
+has huge '257 events, 60 matches, 1 malformed line;'
 if [ -x /usr/bin/time ] && [ "${CFC_VALGRIND:-0}" != 1 ]; then
 	(cd "$TMP" && /usr/bin/time -f '%M' -o huge.rss "$CFC" run -t "$T" --sensor 7.16.0 --events huge.cfe c412.cf) \
 		>/dev/null 2>&1
@@ -580,7 +580,7 @@ run over limited "$CFC" run -t "$T" --sensor 7.16.0 --events over.cfe c291-bad.c
 status over 0
 cmp -s "$TMP/json-over.out" "$TMP/over.out" || bad "over: other matches than the JSON lines"
 has over '^over\.cfe:2: error: record of 1048577 bytes exceeds the 1048576-byte cap; skipped \[event\]$'
-has over '257 events, 60 matches, 1 malformed lines;'
+has over '257 events, 60 matches, 1 malformed line;'
 # Exactly at the cap: read and decoded (here: 1 MiB of trailing bytes).
 py "$TMP/all.cfe" "$TMP/atcap.cfe" <<'PY'
 import sys, struct, evs
@@ -591,7 +591,7 @@ PY
 run atcap "$CFC" run -t "$T" --sensor 7.16.0 --events atcap.cfe c291-bad.cf c310.cf c412.cf
 status atcap 0
 has atcap '^atcap\.cfe:1: error: 1048572 bytes after the record.s last value \[event\]$'
-has atcap '257 events, 60 matches, 1 malformed lines;'
+has atcap '257 events, 60 matches, 1 malformed line;'
 # A zero-length record and one of 3 bytes.
 py "$TMP/dns-query.cfe" "$TMP/tiny.cfe" <<'PY'
 import sys, evs

@@ -2,7 +2,8 @@
 # every build in scope, with full field coverage; c291-bad cannot be loaded
 # by 7.11.0 (reported as a failure of the content for that build, exit 1);
 # a deliberately wrong test is reported at its line with the event, the
-# expected and the actual result; missing coverage fails --require-coverage.
+# expected and the actual result; missing coverage fails --require-coverage;
+# counts of one are singular.
 set -eu
 . tests/golden/sensor/lib.sh
 R=samples/rules
@@ -40,4 +41,11 @@ grep -q "^$F:[0-9]*:[0-9]*: warning: field 13 'signer' is constrained" "$TMP/tes
 golden_src test-wrong-coverage 1 "$CFC" test -t samples/templates --require-coverage $F
 grep -q "error: field 13 'signer' is constrained (first by instance 5002) but no passing match test exercises it \[coverage\]" \
 	"$TMP/test-wrong-coverage.err" || failures=$((failures + 1))
+# Counts of one read as English: "its 1 test fails", "1 channel", "1 sensor
+# load refused", "1 constrained field covered".
+golden_src test-one 1 "$CFC" test -t samples/templates tests/golden/sensor/one-test.yaml
+grep -q "cannot be loaded by sensor 7.11.0 (step 5, field count): its 1 test fails on that sensor \[test-load\]$" \
+	"$TMP/test-one.err" || { echo "no singular test-load error" >&2; failures=$((failures + 1)); }
+grep -q '^summary: 1 channel (1 failed), 1 instance, 1 test; 3 test runs across sensors: 2 passed, 1 failed; 1 sensor load refused; 0 constrained fields without a passing match test$' \
+	"$TMP/test-one.out" || { echo "summary not singular" >&2; failures=$((failures + 1)); }
 [ $failures = 0 ]

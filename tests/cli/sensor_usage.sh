@@ -19,7 +19,7 @@ expect 2 'no sensor build given' "$CFC" run -t "$T" "$TMP/c310.cf"
 expect 2 'no template manifest' "$CFC" run --sensor 7.16.0 "$TMP/c310.cf"
 expect 2 'no content given' "$CFC" run -t "$T" --sensor 7.16.0
 expect 2 "'7.x' is not a sensor version" "$CFC" run -t "$T" --sensor 7.x "$TMP/c310.cf"
-expect 2 'sensor 7.12.0 is not a build the reference sensor defines' \
+expect 2 'sensor 7.12.0 is not a build the reference sensor defines (sensor/supplied.c) \[sensor-unknown\]$' \
 	"$CFC" run -t "$T" --sensor 7.12.0 "$TMP/c310.cf" </dev/null
 expect 2 "cannot open '$TMP/nope.cf'" "$CFC" run -t "$T" --sensor 7.16.0 "$TMP/nope.cf" </dev/null
 expect 2 "cannot open '$TMP/nope.jsonl'" "$CFC" run -t "$T" --sensor 7.16.0 --events "$TMP/nope.jsonl" "$TMP/c310.cf"

@@ -1075,7 +1075,7 @@ static void compile_criteria(void **state)
 	assert_string_equal(compile_error(with_match("{url: {regex: 'aaaaaaaaaaaaaaaa'}}")), "");
 	assert_string_equal(compile_error(with_match("{url: {regex: 'aaaaaaaaaaaaaaaaa'}}")),
 	                    "regex-too-long");
-	assert_string_equal(compile_error(with_match("{url: {regex: 'a(b'}}")), "bad-regex");
+	assert_string_equal(compile_error(with_match("{url: {regex: 'a(b'}}")), "regex-invalid");
 	assert_string_equal(compile_error(with_match("{url: {regex: '\\C+'}}")), "");
 	assert_string_equal(compile_error(with_match("{url: {equals: x, origin: 'a:1'}}")),
 	                    "bad-origin");
@@ -1088,15 +1088,35 @@ static void compile_regex_column(void **state)
 	compiled c = compile_text(with_match("{url: {regex: 'ab(c'}}"), 0, 0);
 	const cf_diag *d = first_error_diag(c.diags);
 	assert_non_null(d);
-	assert_string_equal(d->code, "bad-regex");
+	assert_string_equal(d->code, "regex-invalid");
 	assert_int_equal(d->line, 6);
 	assert_int_equal(d->col, 26 + 1 + 4); /* offset 4: the end of the pattern */
 	compiled_free(&c);
 	/* With escapes the column stays at the scalar. */
 	c = compile_text(with_match("{url: {regex: \"\\\\d)\"}}"), 0, 0);
 	d = first_error_diag(c.diags);
-	assert_string_equal(d->code, "bad-regex");
+	assert_string_equal(d->code, "regex-invalid");
 	assert_int_equal(d->col, 26);
+	compiled_free(&c);
+}
+
+/* nocase on a field that is not a string: the message names the field's
+ * type as English ("a uint field"), not as a bare type name. */
+static void compile_nocase_message(void **state)
+{
+	(void)state;
+	compiled c = compile_text(with_match("{status: {equals: 5, nocase: true}}"), 0, 0);
+	const cf_diag *d = first_error_diag(c.diags);
+	assert_non_null(d);
+	assert_string_equal(d->code, "bad-criterion");
+	assert_string_equal(d->message,
+	                    "'nocase' applies to string fields only; 'status' is a uint field");
+	compiled_free(&c);
+	c = compile_text(with_match("{is_tls: {equals: true, nocase: true}}"), 0, 0);
+	d = first_error_diag(c.diags);
+	assert_non_null(d);
+	assert_string_equal(d->message,
+	                    "'nocase' applies to string fields only; 'is_tls' is a bool field");
 	compiled_free(&c);
 }
 
@@ -1131,7 +1151,7 @@ static void compile_duplicates_and_mismatch(void **state)
 	    "duplicate-id");
 	assert_string_equal(compile_error("channel: 1\ntemplate: web-reqest\nversion: 1\n"
 	                                  "instances: []\n"),
-	                    "unknown-template");
+	                    "template-unknown");
 	assert_string_equal(compile_error("channel: 1\ntemplate: web-request\nversion: 1\n"
 	                                  "requires_sensor: 'x'\ninstances: []\n"),
 	                    "bad-version");
@@ -1210,7 +1230,7 @@ static void compile_bom(void **state)
 	b = compile_text(bom, 0, 0);
 	assert_int_equal(a.st, CF_ERR_REJECTED);
 	assert_int_equal(b.st, CF_ERR_REJECTED);
-	/* int-range 1:10, version-unquoted 4:18, bad-regex 7:31, unknown-key 8:5 */
+	/* int-range 1:10, version-unquoted 4:18, regex-invalid 7:31, unknown-key 8:5 */
 	static const uint32_t want[][2] = {{1, 10}, {4, 18}, {7, 31}, {8, 5}};
 	assert_int_equal(cf_diags_count(a.diags), 4);
 	for (size_t i = 0; i < 4; i++) {
@@ -1229,7 +1249,7 @@ static void compile_bom(void **state)
 	a = compile_text(bad, 0, 0);
 	b = compile_text(bom, 0, 0);
 	d = first_error_diag(b.diags);
-	assert_string_equal(d->code, "bad-regex");
+	assert_string_equal(d->code, "regex-invalid");
 	assert_int_equal(d->line, 1);
 	assert_int_equal(d->col, 90 + 1 + 4); /* the quote is at column 90 */
 	assert_same_diags(a.diags, b.diags);
@@ -1454,6 +1474,7 @@ int main(void)
 	    cmocka_unit_test(compile_int_bounds),
 	    cmocka_unit_test(compile_criteria),
 	    cmocka_unit_test(compile_regex_column),
+	    cmocka_unit_test(compile_nocase_message),
 	    cmocka_unit_test(compile_tests_validated),
 	    cmocka_unit_test(compile_duplicates_and_mismatch),
 	    cmocka_unit_test(compile_bom),

@@ -129,7 +129,7 @@ static int only_regex_errors(const cf_diag_list *d)
 		const cf_diag *g = cf_diags_get(d, i);
 		if (g->severity != CF_ERROR)
 			continue;
-		if (!g->code || strcmp(g->code, "bad-regex") != 0)
+		if (!g->code || strcmp(g->code, "regex-invalid") != 0)
 			return 0;
 		n++;
 	}

@@ -62,6 +62,10 @@ typedef struct tfile {
 	int bad_fingerprint;
 } tfile;
 
+/* When set, build() names field 1 so while the header keeps the manifest's
+ * fingerprint: a field table that does not hash to it. */
+static const char *build_field0;
+
 /* A channel file for template f->tmpl with the given instances. */
 static uint8_t *build(const cf_template_set *set, const tfile *f, const tinst *insts, size_t n,
                       size_t *len)
@@ -83,7 +87,9 @@ static uint8_t *build(const cf_template_set *set, const tfile *f, const tinst *i
 	cf_builder *b = cf_builder_new(&h);
 	assert_non_null(b);
 	for (unsigned i = 0; i < t->field_count; i++)
-		assert_int_equal(cf_builder_add_field(b, t->fields[i].name, t->fields[i].type),
+		assert_int_equal(cf_builder_add_field(
+		                     b, i == 0 && build_field0 ? build_field0 : t->fields[i].name,
+		                     t->fields[i].type),
 		                 CF_OK);
 	cf_build_criterion *cr = calloc(t->field_count, sizeof *cr);
 	assert_non_null(cr);
@@ -131,7 +137,11 @@ static cf_sensor *sensor(const cf_template_set *set, const char *version)
 	return s;
 }
 
-/* Load and return the outcome; the last diagnostic's message into msg. */
+/* The code of the last diagnostic load() saw. */
+static char last_code[64];
+
+/* Load and return the outcome; the last diagnostic's message into msg,
+ * its code into last_code. */
 static cf_sensor_load_result load(cf_sensor *s, const uint8_t *buf, size_t len, const char *sig,
                                   char *msg, size_t cap)
 {
@@ -144,6 +154,8 @@ static cf_sensor_load_result load(cf_sensor *s, const uint8_t *buf, size_t len, 
 	assert_true(n >= 1);
 	if (msg)
 		snprintf(msg, cap, "%s", cf_diags_get(d, n - 1)->message);
+	const char *code = cf_diags_get(d, n - 1)->code;
+	snprintf(last_code, sizeof last_code, "%s", code ? code : "");
 	cf_diags_free(d);
 	return r;
 }
@@ -307,6 +319,9 @@ static void test_unknown_build_refused(void **state)
 	assert_null(s);
 	assert_int_equal(cf_sensor_new("7.x", set, &s, d), CF_ERR_INVALID);
 	assert_int_equal(cf_diags_errors(d), 2);
+	/* The codes cfc lint and cfc compile give the same faults. */
+	assert_string_equal(cf_diags_get(d, 0)->code, "sensor-unknown");
+	assert_string_equal(cf_diags_get(d, 1)->code, "bad-version");
 	cf_diags_free(d);
 	cf_templates_free(set);
 }
@@ -467,14 +482,19 @@ static void test_field_count_step(void **state)
 	assert_non_null(strstr(msg, "7.11.0"));
 	assert_non_null(strstr(msg, "instance 1007 would read field 21 'pipe_sddl'"));
 	assert_non_null(strstr(msg, "rules.yaml:11:7"));
+	assert_string_equal(last_code, "field-count");
 	assert_int_equal(cf_sensor_channel_count(s), 0);
 
-	/* Only the latent instance: still refused, and the message says so. */
+	/* Only the latent instance: still refused, and the message says so,
+	 * naming the one field past the supplied ones (not "fields 21..21"). */
 	free(buf);
 	buf = build(set, &f, c291, 1, &len);
 	r = load(s, buf, len, NULL, msg, sizeof msg);
 	assert_int_equal(r.step, CF_SENSOR_STEP_FIELD_COUNT);
-	assert_non_null(strstr(msg, "latent"));
+	assert_non_null(strstr(msg, "supplies only 20 values"));
+	assert_non_null(
+	    strstr(msg, "every criterion on field 21 'pipe_sddl' is a wildcard, so the fault is "
+	                "latent"));
 	cf_sensor_free(s);
 
 	/* 7.16.0 supplies all 21: loads, and the field-21 rule matches. */
@@ -621,6 +641,10 @@ static void test_regex_step(void **state)
 	assert_non_null(strstr(cf_diags_get(d, 0)->message, "PCRE2 rejects"));
 	assert_non_null(strstr(cf_diags_get(d, 1)->message, "max_length"));
 	assert_non_null(strstr(cf_diags_get(d, 2)->message, "step 6, regex"));
+	/* cfc lint's codes; the skip carries the first refused regex's. */
+	assert_string_equal(cf_diags_get(d, 0)->code, "regex-invalid");
+	assert_string_equal(cf_diags_get(d, 1)->code, "regex-too-long");
+	assert_string_equal(cf_diags_get(d, 2)->code, "regex-invalid");
 	cf_diags_free(d);
 	free(buf);
 	cf_sensor_free(s);
@@ -659,6 +683,7 @@ static void test_last_known_good(void **state)
 	assert_int_equal(r.outcome, CF_SENSOR_SKIPPED_UNSAFE);
 	assert_int_equal(r.step, CF_SENSOR_STEP_REGEX);
 	assert_non_null(strstr(msg, "channel 310 keeps content version 17 (last known good)"));
+	assert_string_equal(last_code, "regex-invalid");
 	assert_int_equal(cf_sensor_channel_count(s), 2);
 	assert_int_equal(cf_sensor_channel_get(s, 0, &ci), CF_OK);
 	assert_int_equal(ci.channel, 310);
@@ -680,6 +705,7 @@ static void test_last_known_good(void **state)
 	r = load(s, b4, l4, NULL, msg, sizeof msg);
 	assert_int_equal(r.step, CF_SENSOR_STEP_TEMPLATE);
 	assert_non_null(strstr(msg, "fingerprint"));
+	assert_string_equal(last_code, "template-fingerprint");
 	/* A good newer version replaces it. */
 	r = load(s, b3, l3, NULL, NULL, 0);
 	assert_int_equal(r.outcome, CF_SENSOR_LOADED);
@@ -714,19 +740,27 @@ static void test_requires_sensor_and_format_steps(void **state)
 	assert_int_equal(r.outcome, CF_SENSOR_SKIPPED_NEWER);
 	assert_int_equal(r.step, CF_SENSOR_STEP_REQUIRES_SENSOR);
 	assert_non_null(strstr(msg, "requires sensor 7.16.0"));
+	/* A note, under cfc lint's name for a build below requires_sensor
+	 * (requires-sensor is the error that no build is new enough). */
+	assert_string_equal(last_code, "sensor-out-of-scope");
 	assert_int_equal(load(s17, buf, len, NULL, NULL, 0).outcome, CF_SENSOR_LOADED);
 
-	/* One flipped byte: the format verifier (checksum). */
+	/* One flipped byte: the format verifier (checksum), under the code
+	 * cfc lint, sign and dump give the verifier's verdict. */
 	buf[len / 2] ^= 0x40;
 	r = load(old, buf, len, NULL, msg, sizeof msg);
 	assert_int_equal(r.outcome, CF_SENSOR_SKIPPED_UNSAFE);
 	assert_int_equal(r.step, CF_SENSOR_STEP_FORMAT);
+	assert_string_equal(last_code, cf_verify_code(cf_verify(buf, len, NULL, NULL)));
+	assert_true(strncmp(last_code, "format-", 7) == 0);
 	/* Not a channel file at all. */
 	r = load(old, (const uint8_t *)"hello", 5, NULL, msg, sizeof msg);
 	assert_int_equal(r.step, CF_SENSOR_STEP_FORMAT);
 	assert_non_null(strstr(msg, "not a channel file"));
+	assert_string_equal(last_code, "format-magic");
 	r = load(old, NULL, 0, NULL, msg, sizeof msg);
 	assert_int_equal(r.step, CF_SENSOR_STEP_FORMAT);
+	assert_string_equal(last_code, "format-magic");
 	free(buf);
 	cf_sensor_free(old);
 	cf_sensor_free(s17);
@@ -750,10 +784,61 @@ static void test_template_step(void **state)
 	cf_sensor_load_result r = load(s, buf, len, NULL, msg, sizeof msg);
 	assert_int_equal(r.step, CF_SENSOR_STEP_TEMPLATE);
 	assert_non_null(strstr(msg, "no template manifest"));
+	assert_string_equal(last_code, "template-unknown"); /* as in cfc lint */
 	free(buf);
 	cf_sensor_free(s);
 	cf_diags_free(d);
 	cf_templates_free(one);
+
+	/* A file whose field table differs under the manifest's fingerprint:
+	 * cfc lint's field-table. */
+	s = sensor(set, "7.16.0");
+	build_field0 = "imagex";
+	buf = build(set, &f, in, 1, &len);
+	build_field0 = NULL;
+	r = load(s, buf, len, NULL, msg, sizeof msg);
+	assert_int_equal(r.step, CF_SENSOR_STEP_TEMPLATE);
+	assert_non_null(strstr(msg, "field 1 is 'imagex'"));
+	assert_string_equal(last_code, "field-table");
+	free(buf);
+	cf_sensor_free(s);
+
+	/* A template the reference sensor does not implement. */
+	static const char web[] = "template: web-request\nid: 9\nversion: 1\n"
+	                          "fields:\n  - {name: url, type: string}\n"
+	                          "sensors:\n  - {version: \"7.16.0\", supplies: 1}\n";
+	d = cf_diags_new();
+	assert_int_equal(
+	    cf_templates_load_buffer(set, "web.yaml", (const uint8_t *)web, sizeof web - 1, d),
+	    CF_OK);
+	s = sensor(set, "7.16.0");
+	const tinst win[] = {{1, "w", {{"url", CF_CRIT_PREFIX, 0, 0, 0, "http:"}}}};
+	tfile fw = {"web-request", 900, 1, NULL, 0};
+	buf = build(set, &fw, win, 1, &len);
+	r = load(s, buf, len, NULL, msg, sizeof msg);
+	assert_int_equal(r.step, CF_SENSOR_STEP_TEMPLATE);
+	assert_non_null(strstr(msg, "does not implement"));
+	assert_string_equal(last_code, "template-unsupported");
+	free(buf);
+	cf_sensor_free(s);
+	cf_diags_free(d);
+
+	/* A manifest that drifted from the sensor's definition: its content is
+	 * skipped under the drift's own code. */
+	const tinst dq[] = {{1, "q", {{"query_name", CF_CRIT_EQUALS, 0, 0, 0, "x"}}}};
+	tfile fq = {"dns-query", 412, 5, NULL, 0};
+	buf = build(set, &fq, dq, 1, &len);
+	((cf_template *)cf_templates_find(set, "dns-query"))->sensors[0].supplies = 1;
+	d = cf_diags_new();
+	assert_int_equal(cf_sensor_new("7.16.0", set, &s, d), CF_OK);
+	assert_true(cf_diags_errors(d) >= 1);
+	r = load(s, buf, len, NULL, msg, sizeof msg);
+	assert_int_equal(r.step, CF_SENSOR_STEP_TEMPLATE);
+	assert_non_null(strstr(msg, "disagrees with the sensor's definition"));
+	assert_string_equal(last_code, "manifest-drift");
+	free(buf);
+	cf_sensor_free(s);
+	cf_diags_free(d);
 	cf_templates_free(set);
 }
 
@@ -783,8 +868,19 @@ static void test_signature_step(void **state)
 	assert_int_equal(r.step, CF_SENSOR_STEP_SIGNATURE);
 	r = load(s, buf, len, "garbage\n", msg, sizeof msg);
 	assert_int_equal(r.step, CF_SENSOR_STEP_SIGNATURE);
+	assert_string_equal(last_code, "signature");
 	r = load(s, buf, len, sig, msg, sizeof msg);
 	assert_int_equal(r.outcome, CF_SENSOR_LOADED);
+	/* Validly signed bytes that are not a channel file: the verifier runs
+	 * inside the signature check, and its verdict keeps its own code. */
+	char *hsig = NULL;
+	assert_int_equal(
+	    cf_sig_sign(sk, (const uint8_t *)"hello", 5, "timestamp:1", NULL, &hsig, &sl, NULL),
+	    CF_OK);
+	r = load(s, (const uint8_t *)"hello", 5, hsig, msg, sizeof msg);
+	assert_int_equal(r.step, CF_SENSOR_STEP_FORMAT);
+	assert_string_equal(last_code, "format-magic");
+	free(hsig);
 	free(sig);
 	free(sig2);
 	free(buf);
@@ -1067,7 +1163,7 @@ static void test_evstream_prefix(void **state)
 		const char *msg;
 	} lens[] = {
 	    {0, CF_ERR_REJECTED, "table of 0 bytes (2 .. 1048576 allowed)"},
-	    {1, CF_ERR_REJECTED, "table of 1 bytes"},
+	    {1, CF_ERR_REJECTED, "table of 1 byte "},
 	    {2, CF_OK, NULL},
 	    {CF_EVSTREAM_TABLE_MAX, CF_OK, NULL},
 	    {CF_EVSTREAM_TABLE_MAX + 1, CF_ERR_REJECTED, "table of 1048577 bytes"},
@@ -1098,7 +1194,14 @@ static void test_evstream_table_hostile(void **state)
 	/* Under 2 bytes, and over the cap (nothing of it is read). */
 	expect_table(s, &t, CF_ERR_REJECTED, "table of 0 bytes");
 	put8(&t, 1);
-	expect_table(s, &t, CF_ERR_REJECTED, "table of 1 bytes");
+	expect_table(s, &t, CF_ERR_REJECTED, "table of 1 byte");
+	{
+		char one[64];
+		cf_sensor_evmap *m1 = NULL;
+		assert_int_equal(cf_sensor_evmap_new(s, t.data, t.len, &m1, one, sizeof one),
+		                 CF_ERR_REJECTED);
+		assert_string_equal(one, "event stream table of 1 byte"); /* not "1 bytes" */
+	}
 	uint8_t *big = calloc(1, CF_EVSTREAM_TABLE_MAX + 1);
 	assert_non_null(big);
 	cf_sensor_evmap *m = NULL;
@@ -1265,7 +1368,7 @@ static void test_evstream_table_hostile(void **state)
 
 	/* Trailing bytes after the last template: 1 and 2. */
 	put8(&t, 0);
-	expect_table(s, &t, CF_ERR_REJECTED, "table: 1 bytes after its last template");
+	expect_table(s, &t, CF_ERR_REJECTED, "table: 1 byte after its last template");
 	put8(&t, 0);
 	expect_table(s, &t, CF_ERR_REJECTED, "table: 2 bytes after its last template");
 
@@ -1466,14 +1569,14 @@ static void test_evstream_record_hostile(void **state)
 	REC(0, 1);
 	vuint(&r, 0, 7);
 	put8(&r, 0);
-	expect_decode(ev, m, &r, CF_ERR_REJECTED, "1 bytes after the record's last value");
+	expect_decode(ev, m, &r, CF_ERR_REJECTED, "1 byte after the record's last value");
 	REC(0, 1);
 	vuint(&r, 0, 7);
 	vstr(&r, 1, "x");
 	expect_decode(ev, m, &r, CF_ERR_REJECTED, "7 bytes after the record's last value");
 	REC(0, 0);
 	put8(&r, 0);
-	expect_decode(ev, m, &r, CF_ERR_REJECTED, "1 bytes after the record's last value");
+	expect_decode(ev, m, &r, CF_ERR_REJECTED, "1 byte after the record's last value");
 	/* A field the sensor does not know, even as null. */
 	REC(0, 1);
 	vstr(&r, 3, "x");
