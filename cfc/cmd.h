@@ -49,6 +49,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* `cfc: error: cannot open 'PATH': strerror(err_no)`-style messages. */
 void cli_io_error(const char *verb, const char *path, int err_no);
+/* `cfc: error: cannot write 'PATH': ...` for an output the file helpers
+ * could not write (err_no an errno or CF_EFILE_* value); nothing for
+ * EPIPE, a reader that left. */
+void cli_write_error(const char *path, int err_no);
 /*
  * printf to fp with the result escaped, except for a newline that ends fmt
  * (the line's own end). Text over 1 KiB is formatted in allocated memory;

@@ -336,7 +336,7 @@ int cmd_bundle(int argc, char **argv)
 	st = cf_file_write_atomic(out_path, bundle, bundle_len, 0644, 0, &err_no);
 	if (st != CF_OK) {
 		if (st == CF_ERR_IO)
-			cli_error("cannot write '%s': %s", out_path, cf_file_strerror(err_no));
+			cli_write_error(out_path, err_no);
 		else
 			cli_error("%s: %s", out_path, cf_strerror(st));
 		status = EXIT_TROUBLE;

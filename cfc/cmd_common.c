@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,11 +90,23 @@ void cli_warning(const char *fmt, ...)
 void cli_io_error(const char *verb, const char *path, int err_no)
 {
 	/* The file helpers report CF_ERR_NOMEM with err_no ENOMEM: say it the
-	 * way every other out-of-memory exit does. */
+	 * way every other out-of-memory exit does. A write to a pipe or FIFO
+	 * whose reader has left is no news to anyone: exit 2 quietly, as
+	 * cli_finish() does. */
+	if (err_no == EPIPE && strcmp(verb, "write") == 0)
+		return;
 	cli_error("cannot %s '%s': %s", verb, path,
 	          err_no == ENOMEM ? "out of memory"
 	          : err_no         ? strerror(err_no)
 	                           : "I/O error");
+}
+
+void cli_write_error(const char *path, int err_no)
+{
+	/* The reader of a pipe or FIFO left: nothing to say (cli_finish()). */
+	if (err_no == EPIPE)
+		return;
+	cli_error("cannot write '%s': %s", path, cf_file_strerror(err_no));
 }
 
 void cli_printf(FILE *fp, const char *fmt, ...)
@@ -204,17 +217,34 @@ int cli_exit_status(cf_status st)
 
 int cli_finish(int status)
 {
-	int bad = fflush(stdout) != 0 || ferror(stdout);
-	int err_no = errno;
+	/* 0 when the reason is unknown: the write that failed may be long
+	 * past and its errno gone. */
+	int err_no = 0, bad = 0;
+	if (fflush(stdout) != 0) {
+		bad = 1;
+		err_no = errno;
+	} else if (ferror(stdout)) {
+		bad = 1;
+		/* A pipe whose reader has left polls as an error. */
+		struct pollfd pfd = {STDOUT_FILENO, POLLOUT, 0};
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+			err_no = EPIPE;
+	}
 	if (fclose(stdout) != 0 && !bad) {
 		bad = 1;
 		err_no = errno;
 	}
-	if (bad) {
+	if (!bad)
+		return status;
+	/* The reader left (a pipe into head): nothing to tell it, and
+	 * whoever reads stderr asked for less output, not an error. */
+	if (err_no == EPIPE)
+		;
+	else if (err_no)
 		cli_error("cannot write to standard output: %s", strerror(err_no));
-		return EXIT_TROUBLE;
-	}
-	return status;
+	else
+		cli_error("cannot write to standard output: a write failed");
+	return EXIT_TROUBLE;
 }
 
 int cli_parse_u64(const char *s, unsigned long long lo, unsigned long long hi,

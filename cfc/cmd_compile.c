@@ -171,7 +171,7 @@ int cmd_compile(int argc, char **argv)
 	const uint8_t *bytes = cf_compile_result_bytes(res, &len);
 	int err_no = 0;
 	if (cf_file_write_atomic(output, bytes, len, 0644, 0, &err_no) != CF_OK) {
-		cli_error("cannot write '%s': %s", output, cf_file_strerror(err_no));
+		cli_write_error(output, err_no);
 		status = EXIT_TROUBLE;
 		goto out;
 	}

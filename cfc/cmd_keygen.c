@@ -171,7 +171,7 @@ int cmd_keygen(int argc, char **argv)
 	st = cf_file_write_atomic(sec_path, sec_text, sec_len, 0600, !force, &err_no);
 	if (st != CF_OK) {
 		if (st == CF_ERR_IO || st == CF_ERR_NOMEM)
-			cli_error("cannot write '%s': %s", sec_path, cf_file_strerror(err_no));
+			cli_write_error(sec_path, err_no);
 		else
 			cli_error("%s: %s", sec_path, cf_strerror(st));
 		goto out;
@@ -179,7 +179,7 @@ int cmd_keygen(int argc, char **argv)
 	st = cf_file_write_atomic(pub_path, pub_text, pub_len, 0644, !force, &err_no);
 	if (st != CF_OK) {
 		if (st == CF_ERR_IO || st == CF_ERR_NOMEM)
-			cli_error("cannot write '%s': %s", pub_path, cf_file_strerror(err_no));
+			cli_write_error(pub_path, err_no);
 		else
 			cli_error("%s: %s", pub_path, cf_strerror(st));
 		/* Without -f the secret key is new: do not leave half a pair. */

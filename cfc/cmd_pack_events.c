@@ -245,7 +245,7 @@ int cmd_pack_events(int argc, char **argv)
 	int err_no = 0;
 	st = cf_file_write_atomic(out_path, out.data, out.len, 0644, 0, &err_no);
 	if (st != CF_OK) {
-		cli_error("cannot write '%s': %s", out_path, cf_file_strerror(err_no));
+		cli_write_error(out_path, err_no);
 		goto done;
 	}
 	cli_printf(stderr, "cfc pack-events: %llu events, %zu bytes -> %s\n", events, out.len,

@@ -123,7 +123,7 @@ static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const
 	st = cf_file_write_atomic(sig_path, text, text_len, 0644, 0, &err_no);
 	if (st != CF_OK) {
 		if (st == CF_ERR_IO)
-			cli_error("cannot write '%s': %s", sig_path, cf_file_strerror(err_no));
+			cli_write_error(sig_path, err_no);
 		else
 			cli_error("%s: %s", sig_path, cf_strerror(st));
 		goto out;

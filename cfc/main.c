@@ -2,6 +2,7 @@
  * main.c - the cfc command: a git-style table of subcommands.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -329,6 +330,10 @@ int main(int argc, char **argv)
 	/* getopt would print a refused option raw; cli_bad_option() says it
 	 * escaped instead. */
 	opterr = 0;
+	/* A reader that goes away (`cfc dump big.cf | head`) shows up as
+	 * EPIPE on the next write, which cli_finish() and cfc run turn into a
+	 * quiet exit 2, instead of a death by signal (status 141). */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		print_help(stderr);
 		return EXIT_TROUBLE;

@@ -261,7 +261,7 @@ static int replace_atomic(const char *target, const void *buf, size_t len, mode_
                           int exclusive)
 {
 	size_t plen = strlen(target);
-	char *tmp = malloc(plen + 16);
+	char *tmp = malloc(plen + 24);
 	char *dir = malloc(plen + 2);
 	int e = 0;
 	if (!tmp || !dir) {
@@ -277,7 +277,11 @@ static int replace_atomic(const char *target, const void *buf, size_t len, mode_
 		dir[1] = 0;
 	else
 		*slash = 0;
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", target);
+	/* A short name of its own, not TARGET.suffix: a target name near
+	 * NAME_MAX would make that one too long. Hidden, and a name no cfc
+	 * output is given by default. */
+	snprintf(tmp, plen + 24, "%s%s.cfc-tmp.XXXXXX", dir,
+	         strcmp(dir, "/") == 0 ? "" : "/");
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
 		e = errno;

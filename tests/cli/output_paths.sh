@@ -144,7 +144,7 @@ for w in $WRITERS; do
 	[ "$(kind "$l")" = "symbolic link" ] && [ "$(readlink "$l")" = "$t" ] || fail "$w: the link $l was replaced"
 	[ "$(kind "$t")" = "regular file" ] && got_bytes "$t" && ! grep -qx old "$t" || fail "$w: the link's target $t was not replaced"
 	[ "$(ls -A "sub-$w" | wc -l)" = 1 ] || fail "$w: files left beside the target: $(ls -A "sub-$w")"
-	! ls -A | grep -q '\.tmp\.' || fail "$w: temporary files left: $(ls -A | grep '\.tmp\.')"
+	! ls -A | grep -q '\.cfc-tmp\.' || fail "$w: temporary files left: $(ls -A | grep '\.cfc-tmp\.')"
 
 	# A dangling link: refused, nothing created through it.
 	l=$(outname "$w" "dangling-$w")
@@ -152,6 +152,22 @@ for w in $WRITERS; do
 	setcmd "$w" "$l"
 	run 2 "${CMD[@]}" && { grep -q "symbolic link to a file that does not exist" err || fail "$w: message for a dangling link: $(cat err)"; }
 	[ ! -e "nowhere-$w" ] && [ "$(kind "$l")" = "symbolic link" ] || fail "$w: created through a dangling link"
+done
+
+# Output names of NAME_MAX (255) bytes: the temporary's own name does not
+# grow with the target's. Also behind a link, where the long name is the
+# target's.
+long=$(head -c 247 /dev/zero | tr '\0' n) # + 8 bytes: 255
+for w in $WRITERS; do
+	if [ "$w" = bundle ]; then f="$long.tar.zst"; else f="${long}12345678"; fi
+	setcmd "$w" "$f"
+	run 0 "${CMD[@]}" && { got_bytes "$f" || fail "$w: a 255-byte output name: wrong bytes"; }
+	mkdir -p "long-$w"
+	mv "$f" "long-$w/"
+	ln -s "long-$w/$f" "ll-$w"
+	[ "$w" = bundle ] && { mv "ll-$w" "ll-$w.tar.zst"; setcmd "$w" "ll-$w.tar.zst"; } || setcmd "$w" "ll-$w"
+	run 0 "${CMD[@]}" && { got_bytes "long-$w/$f" || fail "$w: a 255-byte name behind a link: wrong bytes"; }
+	[ "$(ls -A "long-$w" | wc -l)" = 1 ] || fail "$w: files left beside a long-named target: $(ls -A "long-$w")"
 done
 
 # -o /dev/stdout writes to stdout, a pipe or a file. First through a link of
