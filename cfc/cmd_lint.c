@@ -49,6 +49,16 @@ static const char *plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* "cannot open 'PATH': REASON", malloc'd, for the reports. */
+static char *unread_msg(const char *path, const char *reason)
+{
+	size_t n = strlen(path) + strlen(reason) + 20;
+	char *m = malloc(n);
+	if (m)
+		snprintf(m, n, "cannot open '%s': %s", path, reason);
+	return m;
+}
+
 int cmd_lint(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -67,6 +77,7 @@ int cmd_lint(int argc, char **argv)
 	cf_template_set *set = NULL;
 	cf_diag_list *tdiags = NULL;
 	cf_lint_result *results = NULL;
+	char **unread = NULL;
 	size_t nfiles = 0;
 	char *doc = NULL;
 	int c;
@@ -177,7 +188,8 @@ int cmd_lint(int argc, char **argv)
 
 	nfiles = (size_t)(argc - optind);
 	results = calloc(nfiles, sizeof *results);
-	if (!results)
+	unread = calloc(nfiles, sizeof *unread);
+	if (!results || !unread)
 		goto nomem;
 	cf_lint_opts lo;
 	memset(&lo, 0, sizeof lo);
@@ -207,6 +219,14 @@ int cmd_lint(int argc, char **argv)
 				cli_io_error("open", path, err_no);
 			else
 				cli_error("%s: %s", path, cf_strerror(st));
+			/* The JSON and SARIF reports say so too: a run with a
+			 * file missing is not a clean run. */
+			if (st == CF_ERR_NOMEM)
+				goto nomem;
+			results[i].unread = unread[i] = unread_msg(
+			    path, st == CF_ERR_IO && err_no ? cf_file_strerror(err_no) : cf_strerror(st));
+			if (!unread[i])
+				goto nomem;
 			trouble = 1;
 			continue;
 		} else {
@@ -248,6 +268,9 @@ out:
 	free(doc);
 	for (size_t i = 0; results && i < nfiles; i++)
 		cf_diags_free((cf_diag_list *)results[i].diags);
+	for (size_t i = 0; unread && i < nfiles; i++)
+		free(unread[i]);
+	free(unread);
 	free(results);
 	cf_diags_free(tdiags);
 	cf_templates_free(set);

@@ -51,15 +51,19 @@ const cf_lint_code *cf_lint_code_find(const char *id);
 
 /* ---- Reports ----------------------------------------------------------------- */
 
-/* One linted file and its findings (both borrowed). */
+/* One file of the run and its findings (all borrowed). unread is NULL for a
+ * file that was linted; for one that could not be read it says why (e.g.
+ * "cannot open 'x.cf': No such file or directory"), and the reports mark
+ * the run incomplete. */
 typedef struct cf_lint_result {
 	const char *path;
 	const cf_diag_list *diags;
+	const char *unread;
 } cf_lint_result;
 
 /*
  * Every finding of every file as one JSON document (docs/lint-codes.md,
- * "JSON output"), built with jansson. On CF_OK *out is a malloc'd,
+ * "Output formats"), built with jansson. On CF_OK *out is a malloc'd,
  * NUL-terminated string ending in a newline; the caller frees it with free().
  * Returns CF_ERR_NOMEM or CF_ERR_INTERNAL otherwise.
  */

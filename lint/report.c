@@ -126,7 +126,20 @@ cf_status cf_lint_report_json(const cf_lint_result *files, size_t nfiles, char *
 	if (json_object_set_new(tool, "name", json_string("cfc lint")) ||
 	    json_object_set_new(tool, "version", json_string(CF_VERSION)))
 		goto out;
+	size_t unread = 0;
 	for (size_t i = 0; i < nfiles; i++) {
+		if (files[i].unread) {
+			/* Not linted: no counts to give, and the run has no
+			 * verdict (summary.complete is false). */
+			unread++;
+			json_t *jf = child(jfiles, NULL, json_object);
+			if (!jf || json_object_set_new(jf, "path", jstr(files[i].path)) ||
+			    json_object_set_new(jf, "errors", json_null()) ||
+			    json_object_set_new(jf, "warnings", json_null()) ||
+			    json_object_set_new(jf, "unreadable", jstr(files[i].unread)))
+				goto out;
+			continue;
+		}
 		size_t fe = 0, fw = 0;
 		for (size_t k = 0; k < cf_diags_count(files[i].diags); k++) {
 			const cf_diag *d = cf_diags_get(files[i].diags, k);
@@ -144,7 +157,9 @@ cf_status cf_lint_report_json(const cf_lint_result *files, size_t nfiles, char *
 		    json_object_set_new(jf, "warnings", json_integer((json_int_t)fw)))
 			goto out;
 	}
-	if (json_object_set_new(summary, "files", json_integer((json_int_t)nfiles)) ||
+	if (json_object_set_new(summary, "complete", json_boolean(unread == 0)) ||
+	    json_object_set_new(summary, "files", json_integer((json_int_t)nfiles)) ||
+	    json_object_set_new(summary, "unreadable", json_integer((json_int_t)unread)) ||
 	    json_object_set_new(summary, "errors", json_integer((json_int_t)errors)) ||
 	    json_object_set_new(summary, "warnings", json_integer((json_int_t)warnings)) ||
 	    json_object_set_new(summary, "notes", json_integer((json_int_t)notes)))
@@ -307,6 +322,30 @@ cf_status cf_lint_report_sarif(const cf_lint_result *files, size_t nfiles, char 
 			        results,
 			        sarif_result(files[i].path, cf_diags_get(files[i].diags, k))))
 				goto out;
+	/* One invocation: it did not succeed when a file could not be read
+	 * (SARIF 2.1.0 section 3.20.14); each such file is a notification. */
+	json_t *invs = child(run, "invocations", json_array);
+	json_t *inv = invs ? child(invs, NULL, json_object) : NULL;
+	json_t *notes = inv ? child(inv, "toolExecutionNotifications", json_array) : NULL;
+	if (!notes)
+		goto out;
+	int ok = 1;
+	for (size_t i = 0; i < nfiles; i++) {
+		if (!files[i].unread)
+			continue;
+		ok = 0;
+		json_t *n = child(notes, NULL, json_object);
+		json_t *locs = n ? child(n, "locations", json_array) : NULL;
+		json_t *loc = locs ? child(locs, NULL, json_object) : NULL;
+		json_t *phys = loc ? child(loc, "physicalLocation", json_object) : NULL;
+		json_t *art = phys ? child(phys, "artifactLocation", json_object) : NULL;
+		if (!art || json_object_set_new(n, "level", json_string("error")) ||
+		    json_object_set_new(n, "message", text(files[i].unread)) ||
+		    json_object_set_new(art, "uri", path_uri(files[i].path)))
+			goto out;
+	}
+	if (json_object_set_new(inv, "executionSuccessful", json_boolean(ok)))
+		goto out;
 	st = dump(root, out);
 out:
 	json_decref(root);

@@ -14,6 +14,11 @@ build columns.cf -t samples/templates "$TMP/columns.yaml"
 for f in c291-bad c291-stripped warnings columns; do
 	"$CFC" lint --format sarif -t samples/templates "$TMP/$f.cf" >"$TMP/$f.sarif" || true
 done
+# A file that cannot be read: the invocation did not succeed, and says why.
+rc=0
+"$CFC" lint --format sarif -t samples/templates "$TMP/c291-bad.cf" "$TMP/no-such.cf" \
+	>"$TMP/unread.sarif" 2>/dev/null || rc=$?
+[ $rc = 2 ] || { echo "lint of a missing file: exit $rc, not 2" >&2; exit 1; }
 python3 - "$TMP" <<'PY'
 import json, sys
 tmp = sys.argv[1]
@@ -56,6 +61,22 @@ def check(name, want_region):
     return run
 
 run = check("c291-bad", "line")
+# SARIF 2.1.0 section 3.20.14: executionSuccessful is required in an
+# invocation; true here, with nothing to notify.
+inv = run["invocations"]
+assert len(inv) == 1 and inv[0]["executionSuccessful"] is True, inv
+assert inv[0]["toolExecutionNotifications"] == [], inv
+run = check("unread", "line")
+inv = run["invocations"]
+assert len(inv) == 1 and inv[0]["executionSuccessful"] is False, inv
+notes = inv[0]["toolExecutionNotifications"]
+assert len(notes) == 1 and notes[0]["level"] == "error", notes
+assert "cannot open" in notes[0]["message"]["text"], notes
+assert notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(
+    "no-such.cf"), notes
+# The file that was read still has its findings.
+assert any(r["ruleId"] == "field-count" for r in run["results"])
+run = check("c291-bad", "line")
 r = run["results"][0]
 assert r["ruleId"] == "field-count" and r["level"] == "error"
 assert r["properties"]["sensor"] == "7.11.0" and r["properties"]["field"] == 21
@@ -76,5 +97,7 @@ PY
 # Validate against the SARIF 2.1.0 JSON schema when a copy is installed locally.
 for schema in /usr/share/sarif/sarif-schema-2.1.0.json; do
 	[ -f "$schema" ] || continue
-	python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "$TMP/c291-bad.sarif" "$schema"
+	for f in c291-bad unread; do
+		python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "$TMP/$f.sarif" "$schema"
+	done
 done

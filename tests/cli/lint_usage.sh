@@ -53,6 +53,23 @@ grep -q "cannot open '$TMP/missing.cf'" "$TMP/e"
 no_summary
 expect 2 L -t samples/templates "$TMP/c291-fixed.cf" "$TMP/missing.cf"
 no_summary
+# JSON: the report is still written, and says the run is incomplete: the
+# file is listed as unreadable, with no counts.
+"$CFC" lint --format json -t samples/templates "$TMP/c291-bad.cf" "$TMP/missing.cf" \
+	>"$TMP/unread.json" 2>/dev/null && exit 1
+python3 - "$TMP/unread.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]
+assert s["complete"] is False and s["unreadable"] == 1 and s["files"] == 2, s
+assert s["errors"] == 1, s
+f = d["files"][1]
+assert f["path"].endswith("missing.cf") and f["errors"] is None and f["warnings"] is None, f
+assert "cannot open" in f["unreadable"], f
+assert "unreadable" not in d["files"][0] and d["files"][0]["errors"] == 1, d["files"][0]
+PY
+"$CFC" lint --format json -t samples/templates "$TMP/c291-fixed.cf" >"$TMP/read.json" || exit 1
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; assert s["complete"] is True and s["unreadable"] == 0, s' "$TMP/read.json"
 # Several files: one summary.
 expect 1 L -t samples/templates "$TMP/c291-bad.cf" "$TMP/c291-fixed.cf" "$W"
 grep -q '^3 files, 1 error, 7 warnings$' "$TMP/e"
