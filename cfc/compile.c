@@ -916,6 +916,26 @@ static cf_status run(compiler *cc, cf_compile_source *src, size_t n, int owned,
 			cc->errors++; /* unreadable, already reported */
 			continue;
 		}
+		/* The source map stores the path as UTF-8 text of a bounded
+		 * length (format/SPEC.md): say so now, at the file, rather than
+		 * fail when the map is built. The rest is still checked. */
+		if (!cc->opt->strip_source) {
+			size_t plen = strlen(s->path);
+			if (!cf_utf8_valid(s->path, plen)) {
+				cf_diag_add(cc->diags, CF_ERROR, "source-path", s->path, 0, 0,
+				            "the file name is not valid UTF-8, and the source map "
+				            "records it as UTF-8; rename the file, or leave the "
+				            "source map out (cfc compile --strip-source)");
+				cc->errors++;
+			} else if (plen > CF_MAX_SOURCE_PATH_LEN) {
+				cf_diag_add(cc->diags, CF_ERROR, "source-path", s->path, 0, 0,
+				            "the path is %zu bytes, over the source map's %u; use a "
+				            "shorter (relative) path, or leave the source map out "
+				            "(cfc compile --strip-source)",
+				            plen, CF_MAX_SOURCE_PATH_LEN);
+				cc->errors++;
+			}
+		}
 		/* One source's diagnostics are collected apart, then handed on
 		 * in document order. */
 		cf_diag_list *all = cc->diags;

@@ -153,6 +153,18 @@ shows "unknown subcommand '\\x1b[2Jx'" bad-subcommand
 run 2 bad-format "$CFC" lint -t "$T" --format $'\x9b\xc2\x9b' c.cf
 shows "unknown format '\\x9b\\u009b'" bad-format
 
+# A source whose name is not UTF-8: the source map cannot record it, so
+# compile and test refuse it at the file with [source-path], shown escaped,
+# and --strip-source (no map) compiles it.
+cp "$src" $'latin\xe9\xff.yaml'
+run 1 compile-non-utf8-name "$CFC" compile -t "$T" -o nu.cf $'latin\xe9\xff.yaml'
+shows 'latin\xe9\xff.yaml: error: the file name is not valid UTF-8' compile-non-utf8-name
+shows '[source-path]' compile-non-utf8-name
+[ ! -e nu.cf ] || fail "compile-non-utf8-name: wrote nu.cf"
+run 1 test-non-utf8-name "$CFC" test -t "$T" $'latin\xe9\xff.yaml'
+shows '[source-path]' test-non-utf8-name
+run 0 compile-non-utf8-stripped "$CFC" compile -t "$T" --strip-source -o nu.cf $'latin\xe9\xff.yaml'
+
 # And the visible escape appeared in what was printed.
 grep -qF '\x1b' all || fail "no visible \\x1b escape in any output"
 echo "escape: ok"
