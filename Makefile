@@ -19,11 +19,11 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 
-PKGS := libsodium yaml-0.1 libpcre2-8 libarchive jansson libzstd
+PKGS := libsodium yaml-0.1 libpcre2-8 libarchive jansson libzstd zlib
 TEST_PKGS := cmocka
 # What building needs, and what the tests, demo and benchmarks need besides.
 BUILD_DEBS := build-essential pkg-config libsodium-dev libyaml-dev libpcre2-dev \
-	libarchive-dev libjansson-dev libzstd-dev
+	libarchive-dev libjansson-dev libzstd-dev zlib1g-dev
 TEST_DEBS := libcmocka-dev zstd minisign yara python3 python3-jsonschema python3-yaml \
 	valgrind man-db clang libclang-rt-14-dev time
 DEB_PACKAGES := $(BUILD_DEBS) $(TEST_DEBS)
@@ -49,7 +49,7 @@ endif
 WARN := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes
 # pkg-config is asked lazily (=), after `deps` may have installed things.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lyaml -lpcre2-8 -larchive -ljansson -lzstd)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lyaml -lpcre2-8 -larchive -ljansson -lzstd -lz)
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ALL_CFLAGS = -std=c17 $(OPT) -g $(WARN) $(SAN_FLAGS) -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \

@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "release/bundle_int.h"
@@ -289,6 +291,61 @@ static cf_status check_zstd_frames(rctx *c, const uint8_t *buf, size_t len, int 
 }
 
 /*
+ * gzip input is exactly one member, intact, holding the whole stream.
+ * libarchive's gzip reader checks neither the member's CRC-32 nor its
+ * length (ISIZE), decodes a second member as more of the same stream and
+ * ignores what follows the last one, so the compressed bytes go once more
+ * through zlib, which checks both: inflate must end the first member
+ * exactly at the end of the input, with stream_len bytes out (what the
+ * tar reader was given, already within the caps; more is not inflated).
+ */
+static cf_status check_gzip(rctx *c, const uint8_t *buf, size_t len, uint64_t stream_len)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	if (len > UINT_MAX)
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive",
+		                        "the gzip data is larger than zlib takes in one piece");
+	if (inflateInit2(&z, 15 + 16) != Z_OK) /* gzip only, 32 KiB window */
+		return CF_ERR_NOMEM;
+	uint8_t out[16384];
+	uint64_t total = 0;
+	int r;
+	z.next_in = (Bytef *)(uintptr_t)buf;
+	z.avail_in = (uInt)len;
+	do {
+		z.next_out = out;
+		z.avail_out = sizeof out;
+		r = inflate(&z, Z_NO_FLUSH);
+		total += sizeof out - z.avail_out;
+	} while (r == Z_OK && total <= stream_len);
+	char why[160] = "";
+	if (r == Z_MEM_ERROR) {
+		inflateEnd(&z);
+		return CF_ERR_NOMEM;
+	}
+	if (r == Z_DATA_ERROR)
+		snprintf(why, sizeof why, "the gzip data is damaged (%s)",
+		         z.msg ? z.msg : "zlib found an error");
+	else if (total > stream_len || (r == Z_STREAM_END && total != stream_len))
+		snprintf(why, sizeof why,
+		         "the gzip member is not the whole archive: it holds %s%" PRIu64
+		         " bytes, the archive read is %" PRIu64 " (a second member, or damage)",
+		         r == Z_STREAM_END ? "" : "more than ", total, stream_len);
+	else if (r != Z_STREAM_END)
+		snprintf(why, sizeof why, "the gzip data ends before its member does");
+	else if (z.avail_in)
+		snprintf(why, sizeof why,
+		         "%u byte%s after the gzip member that holds the archive (a second "
+		         "member, or other data)",
+		         z.avail_in, z.avail_in == 1 ? "" : "s");
+	inflateEnd(&z);
+	if (why[0])
+		return cf_bundle_reject(c->diags, c->path, "bundle-archive", "%s", why);
+	return CF_OK;
+}
+
+/*
  * After the last entry. end is where the last entry's data ends (padded to
  * 512 bytes), used how much of the stream the tar reader took from there
  * (1024 when it found the two zero blocks of the end marker). Drains
@@ -344,17 +401,8 @@ static cf_status check_end(rctx *c, tap *t, uint64_t end, uint64_t used, const u
 		                        (uint64_t)len - (uint64_t)consumed,
 		                        (uint64_t)len - (uint64_t)consumed == 1 ? "" : "s",
 		                        archive_filter_name(t->raw, 0));
-	/* A gzip member ends with the size of what it holds (mod 2^32): a
-	 * second member after the archive, even an empty one, leaves its own
-	 * size there. */
-	if (archive_filter_code(t->raw, 0) == ARCHIVE_FILTER_GZIP && len >= 8 &&
-	    ld32(buf + len - 4) != (uint32_t)t->len)
-		return cf_bundle_reject(
-		    c->diags, c->path, "bundle-archive",
-		    "the gzip data is not one gzip member holding the archive: its "
-		    "last trailer gives %" PRIu32 " bytes, the archive is %" PRIu64
-		    " (a second member after it, or damage)",
-		    ld32(buf + len - 4), t->len);
+	if (archive_filter_code(t->raw, 0) == ARCHIVE_FILTER_GZIP)
+		return check_gzip(c, buf, len, t->len);
 	return CF_OK;
 }
 

@@ -300,7 +300,25 @@ accept good-gzip good.tar.gz
 { cat good.tar.gz && printf 'junk'; } >appended.tar.gz
 run_reject appended-gzip appended.tar.gz "4 bytes after the end of the archive (after the gzip data that holds it)"
 { cat good.tar.gz && gzip -nc </dev/null; } >twomembers.tar.gz
-run_reject twomembers twomembers.tar.gz "the gzip data is not one gzip member holding the archive"
+run_reject twomembers twomembers.tar.gz "bytes after the gzip member that holds the archive (a second member, or other data)"
+# The same second member with its ISIZE set to the length of the whole
+# stream, so that the last trailer looks right; and one member whose CRC-32
+# or ISIZE lies (libarchive checks neither).
+python3 - twomembers.tar.gz forged.tar.gz good.tar.gz badcrc.tar.gz badsize.tar.gz <<'PY'
+import struct, sys, zlib
+two = bytearray(open(sys.argv[1], "rb").read())
+whole = len(zlib.decompressobj(31).decompress(open(sys.argv[3], "rb").read()))
+two[-4:] = struct.pack("<I", whole)
+open(sys.argv[2], "wb").write(two)
+good = bytearray(open(sys.argv[3], "rb").read())
+crc = bytearray(good); crc[-8] ^= 1
+open(sys.argv[4], "wb").write(crc)
+size = bytearray(good); size[-1] ^= 0x80
+open(sys.argv[5], "wb").write(size)
+PY
+run_reject forged-isize forged.tar.gz "bytes after the gzip member that holds the archive"
+run_reject bad-crc badcrc.tar.gz "the gzip data is damaged (incorrect data check)"
+run_reject bad-isize badsize.tar.gz "the gzip data is damaged (incorrect length check)"
 { cat good.tar && printf 'x'; } >after.tar
 run_reject after-plain after.tar "1 byte after the end of the archive (not all zeros"
 zstd -q -c good.tar.gz >twice.tar.gz.zst

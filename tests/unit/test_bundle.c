@@ -938,12 +938,37 @@ static void test_trailing_data(void **state)
 	for (size_t len = 0; len < 1024; len += 512) {
 		z = compress_alone(zeros, len, 1, &zl);
 		b = concat(gz, gl, z, zl, &n);
-		snprintf(want, sizeof want, "its last trailer gives %zu bytes, the archive is %zu",
-		         len, tl + len);
+		if (len == 0)
+			snprintf(want, sizeof want,
+			         "%zu bytes after the gzip member that holds the archive", zl);
+		else
+			snprintf(want, sizeof want,
+			         "the gzip member is not the whole archive: it holds %zu bytes, the "
+			         "archive read is %zu",
+			         tl, tl + len);
 		open_expect(b, n, g_pk, NOW, "bundle-archive", want);
+		/* The second member's ISIZE forged to the whole stream's length
+		 * (what a check of the last trailer alone would want). */
+		uint32_t whole = (uint32_t)(tl + len);
+		for (int k = 0; k < 4; k++)
+			b[n - 4 + (size_t)k] = (uint8_t)(whole >> (8 * k));
+		open_expect(b, n, g_pk, NOW, "bundle-archive", "gzip");
 		free(b);
 		free(z);
 	}
+	/* One member whose trailer lies: CRC-32 or length (ISIZE). libarchive
+	 * checks neither; zlib does. */
+	b = concat(gz, gl, "", 0, &n);
+	b[n - 8] ^= 1;
+	open_expect(b, n, g_pk, NOW, "bundle-archive",
+	            "the gzip data is damaged (incorrect data check)");
+	b[n - 8] ^= 1;
+	b[n - 1] ^= 0x80;
+	open_expect(b, n, g_pk, NOW, "bundle-archive",
+	            "the gzip data is damaged (incorrect length check)");
+	free(b);
+	/* Cut inside the trailer: the member never ends. */
+	open_expect(gz, gl - 3, g_pk, NOW, "bundle-archive", NULL);
 
 	/* Compressed twice: the inner stream's end would go unchecked. */
 	z = compress_alone(x.bundle, x.len, 1, &zl);
