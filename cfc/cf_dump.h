@@ -28,6 +28,16 @@
  */
 cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len);
 
+/*
+ * The same header with instances [first, first + count) only: one part of a
+ * channel too large for one rule source (`cfc dump --split`). Compiling all
+ * parts together gives the channel file back. *nodes (when not NULL) gets the
+ * number of YAML nodes written, as the rule-source reader counts them
+ * against CF_YAML_MAX_NODES. CF_ERR_INVALID for a range outside the file.
+ */
+cf_status cf_dump_yaml_part(const cf_view *v, uint32_t first, uint32_t count, char **out,
+                            size_t *out_len, size_t *nodes);
+
 /* JSON: one object with the whole header, the field table and every
  * instance (non-wildcard criteria only). uint values above 2^63-1 are
  * written as decimal strings. Same ownership as cf_dump_yaml(). */

@@ -23,6 +23,7 @@ typedef struct emit {
 	yaml_emitter_t em;
 	yaml_event_t ev;
 	cf_buf out;
+	size_t nodes; /* scalars and collections, as cfc/yaml.c counts them */
 	int failed;
 } emit;
 
@@ -40,6 +41,9 @@ static void push(emit *e, int ok)
 {
 	if (e->failed)
 		return;
+	if (ok && (e->ev.type == YAML_SCALAR_EVENT || e->ev.type == YAML_MAPPING_START_EVENT ||
+	           e->ev.type == YAML_SEQUENCE_START_EVENT))
+		e->nodes++;
 	if (!ok || !yaml_emitter_emit(&e->em, &e->ev))
 		e->failed = 1;
 }
@@ -248,7 +252,15 @@ static cf_status yaml_comments(const cf_view *v, cf_buf *out)
 
 cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len)
 {
+	return cf_dump_yaml_part(v, 0, v->hdr.instance_count, out, out_len, NULL);
+}
+
+cf_status cf_dump_yaml_part(const cf_view *v, uint32_t first, uint32_t count, char **out,
+                            size_t *out_len, size_t *nodes)
+{
 	const cf_header *h = &v->hdr;
+	if (first > h->instance_count || count > h->instance_count - first)
+		return CF_ERR_INVALID;
 	emit e;
 	memset(&e, 0, sizeof e);
 	cf_buf_init(&e.out, DUMP_LIMIT);
@@ -281,8 +293,8 @@ cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len)
 		              YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 	}
 	plain(&e, "instances");
-	seq_start(&e, h->instance_count == 0);
-	for (uint32_t i = 0; i < h->instance_count && !e.failed; i++) {
+	seq_start(&e, count == 0);
+	for (uint32_t i = first; i < first + count && !e.failed; i++) {
 		cf_instance in;
 		cf_srcloc loc;
 		cf_view_instance(v, i, &in);
@@ -332,6 +344,8 @@ cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len)
 		cf_buf_free(&e.out);
 		return CF_ERR_NOMEM;
 	}
+	if (nodes)
+		*nodes = e.nodes;
 	*out = cf_buf_take(&e.out, out_len);
 	return *out ? CF_OK : CF_ERR_NOMEM;
 }

@@ -45,7 +45,7 @@ _cfc()
 		_filedir
 		return
 		;;
-	-C | --directory | --state)
+	-C | --directory | --state | --split)
 		_filedir -d
 		return
 		;;
@@ -76,7 +76,7 @@ _cfc()
 	compile) opts="-t --template -o --output --content-version --strip-source --help" ;;
 	lint) opts="-t --template -s --sensor -f --format --werror -W --list-codes --help" ;;
 	test) opts="-t --template --require-coverage --help" ;;
-	dump) opts="-f --format --help" ;;
+	dump) opts="-f --format -s --split --help" ;;
 	keygen) opts="-p --public-key -s --secret-key -W --unencrypted -f --force --password-file --kdf --help" ;;
 	sign) opts="-s --secret-key -t --template -x --signature --password-file --help" ;;
 	verify) opts="-p --public-key -x --signature --legacy --help" ;;

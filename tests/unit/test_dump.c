@@ -480,12 +480,90 @@ static void test_longest_strings(void **state)
 	cf_templates_free(set);
 }
 
+/*
+ * cf_dump_yaml_part: every way of cutting a file into ranges (here one
+ * instance a part, and one part of all) compiles back, all parts together,
+ * to the same bytes, source map included; the node count grows with the
+ * part; a range outside the file is CF_ERR_INVALID.
+ */
+static void test_parts(void **state)
+{
+	(void)state;
+	cf_template_set *set = load_templates();
+	const cf_template *t = cf_templates_find(set, tpl_words[NWORDS - 1]);
+	assert_non_null(t);
+	for (int sm = 0; sm <= 1; sm++) {
+		size_t len;
+		uint8_t *buf = build(t, sm, "name", "rules/r.yaml", "v", 1, &len);
+		cf_view v;
+		cf_verify_error err;
+		assert_int_equal(cf_verify(buf, len, &v, &err), CF_OK);
+		assert_int_equal(v.hdr.instance_count, 2);
+		char *y[3] = {NULL, NULL, NULL};
+		size_t yl[3], nodes[3];
+		assert_int_equal(cf_dump_yaml_part(&v, 0, 1, &y[0], &yl[0], &nodes[0]), CF_OK);
+		assert_int_equal(cf_dump_yaml_part(&v, 1, 1, &y[1], &yl[1], &nodes[1]), CF_OK);
+		assert_int_equal(cf_dump_yaml_part(&v, 0, 2, &y[2], &yl[2], &nodes[2]), CF_OK);
+		assert_true(nodes[0] > nodes[1] && nodes[2] > nodes[0]);
+		/* Each part has the whole header and only its instances. */
+		assert_non_null(strstr(y[0], "\n- id: 1\n"));
+		assert_null(strstr(y[0], "\n- id: 2\n"));
+		assert_non_null(strstr(y[1], "\n- id: 2\n"));
+		assert_non_null(strstr(y[1], "\nchannel: 291\n"));
+		/* The whole range is what cf_dump_yaml writes. */
+		char *whole = NULL;
+		size_t wl = 0;
+		assert_int_equal(cf_dump_yaml(&v, &whole, &wl), CF_OK);
+		assert_int_equal(wl, yl[2]);
+		assert_memory_equal(whole, y[2], wl);
+		free(whole);
+
+		cf_compile_options opt;
+		memset(&opt, 0, sizeof opt);
+		opt.templates = set;
+		opt.strip_source = !sm;
+		/* Given in either order. */
+		cf_compile_source src[2] = {{"p2.yaml", (const uint8_t *)y[1], yl[1]},
+		                            {"p1.yaml", (const uint8_t *)y[0], yl[0]}};
+		cf_diag_list *d = cf_diags_new();
+		cf_compile_result *r = NULL;
+		cf_status st = cf_compile_sources(&opt, src, 2, d, &r);
+		if (st != CF_OK) {
+			print_diags(d);
+			fail_msg("the parts do not compile: %s", cf_strerror(st));
+		}
+		size_t len2;
+		const uint8_t *again = cf_compile_result_bytes(r, &len2);
+		assert_int_equal(len2, len);
+		assert_memory_equal(again, buf, len);
+		cf_compile_result_free(r);
+		cf_diags_free(d);
+
+		/* An empty part, and ranges outside the file. */
+		char *e = NULL;
+		size_t el = 0;
+		assert_int_equal(cf_dump_yaml_part(&v, 2, 0, &e, &el, NULL), CF_OK);
+		assert_non_null(strstr(e, "instances: []"));
+		free(e);
+		e = NULL;
+		assert_int_equal(cf_dump_yaml_part(&v, 1, 2, &e, &el, NULL), CF_ERR_INVALID);
+		assert_int_equal(cf_dump_yaml_part(&v, 3, 0, &e, &el, NULL), CF_ERR_INVALID);
+		assert_int_equal(cf_dump_yaml_part(&v, 1, UINT32_MAX, &e, &el, NULL), CF_ERR_INVALID);
+		assert_null(e);
+		for (int k = 0; k < 3; k++)
+			free(y[k]);
+		free(buf);
+	}
+	cf_templates_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_template_and_field_names),
 	    cmocka_unit_test(test_hostile_strings),
 	    cmocka_unit_test(test_longest_strings),
+	    cmocka_unit_test(test_parts),
 	};
 	return cmocka_run_group_tests_name("dump", tests, NULL, NULL);
 }
