@@ -904,6 +904,63 @@ static void keep_nodes(source *s)
 	cf_yaml_drop_nodes(s->doc);
 }
 
+/*
+ * A source that did not parse as YAML: list the instance ids that can be
+ * made out of it (cf_yaml_salvage()), so that check_ids() reports a
+ * duplicate whatever else is wrong with either copy. Nothing else is taken
+ * from it and nothing is reported about it here: the parse said what is
+ * wrong.
+ */
+static void salvage_ids(compiler *cc, size_t si, const uint8_t *data, size_t len)
+{
+	source *s = &cc->srcs[si];
+	cf_ydoc *doc = NULL;
+	cf_status st = cf_yaml_salvage(s->path, data, len, &doc);
+	if (st == CF_ERR_NOMEM) {
+		nomem(cc);
+		return;
+	}
+	if (st != CF_OK)
+		return;
+	cf_diag_list *quiet = cf_diags_new();
+	if (!quiet) {
+		cf_yaml_free(doc);
+		nomem(cc);
+		return;
+	}
+	cf_ycheck c = {doc, quiet, 0};
+	const cf_ynode *root = cf_yaml_root(doc);
+	const cf_ynode *insts = root && root->kind == CF_YNODE_MAP
+	                            ? cf_yaml_get(doc, root, "instances")
+	                            : NULL;
+	for (const cf_ynode *it = insts && insts->kind == CF_YNODE_SEQ ? cf_yaml_child(doc, insts)
+	                                                                : NULL;
+	     it; it = cf_yaml_next(doc, it)) {
+		const cf_ynode *idn = it->kind == CF_YNODE_MAP ? cf_yaml_get(doc, it, "id") : NULL;
+		uint64_t id;
+		if (!idn || cf_ycheck_uint(&c, idn, "id", 1, UINT32_MAX, &id) != 0)
+			continue;
+		if (grow((void **)&cc->insts, &cc->insts_cap, cc->ninsts + 1, sizeof *cc->insts)) {
+			nomem(cc);
+			break;
+		}
+		inst in;
+		memset(&in, 0, sizeof in);
+		in.src = si;
+		in.file = s->path;
+		in.line = it->line;
+		in.col = it->col;
+		in.id = (uint32_t)id;
+		in.where = *idn;
+		in.crit = cc->ncrits;
+		cc->insts[cc->ninsts++] = in;
+	}
+	cf_diags_free(quiet);
+	/* Diagnostics name the document's path; its nodes are not needed. */
+	cf_yaml_drop_nodes(doc);
+	s->doc = doc;
+}
+
 /* owned: src[i].data was malloc'd for this run and is freed once parsed. */
 static cf_status run(compiler *cc, cf_compile_source *src, size_t n, int owned,
                      cf_compile_result **out)
@@ -945,6 +1002,8 @@ static cf_status run(compiler *cc, cf_compile_source *src, size_t n, int owned,
 			return CF_ERR_NOMEM;
 		}
 		st = cf_yaml_parse(s->path, src[i].data, src[i].len, cc->diags, &s->doc);
+		if (st == CF_ERR_REJECTED)
+			salvage_ids(cc, i, src[i].data, src[i].len);
 		if (owned) {
 			/* Parsed into the document's own pool: the text is not needed. */
 			free((void *)src[i].data);

@@ -50,6 +50,11 @@ typedef struct parser {
 	size_t cur_char, cur_byte;
 	keyref *keys;
 	size_t keys_cap;
+	/* cf_yaml_salvage(): no diagnostics (diags is NULL), and go on past
+	 * what can be gone past; skip counts the collections being skipped
+	 * below the depth cap. */
+	int salvage;
+	unsigned skip;
 } parser;
 
 /* ---- positions --------------------------------------------------------------- */
@@ -121,7 +126,8 @@ static void perror_at(parser *p, const char *code, uint32_t line, uint32_t col, 
 {
 	va_list ap;
 	va_start(ap, fmt);
-	cf_diag_addv(p->diags, CF_ERROR, code, p->doc->path, line, col, fmt, ap);
+	if (p->diags)
+		cf_diag_addv(p->diags, CF_ERROR, code, p->doc->path, line, col, fmt, ap);
 	va_end(ap);
 	p->errors++;
 }
@@ -214,6 +220,23 @@ static cf_status add_node(parser *p, uint8_t kind, const yaml_mark_t *m, uint32_
 	return CF_OK;
 }
 
+/* An empty plain scalar where salvaging needs a node (an alias, a value
+ * the input never gave). */
+static cf_status placeholder(parser *p, const yaml_mark_t *m)
+{
+	size_t off = p->pool.len;
+	if (off > UINT32_MAX - 1 || cf_buf_append(&p->pool, "", 1) != CF_OK)
+		return CF_ERR_NOMEM;
+	uint32_t idx;
+	cf_status st = add_node(p, CF_YNODE_SCALAR, m, &idx);
+	if (st != CF_OK)
+		return st;
+	cf_ynode *n = &p->doc->nodes[idx];
+	n->first = (uint32_t)off;
+	n->style = CF_YSTYLE_PLAIN;
+	return CF_OK;
+}
+
 static int reject_anchor_tag(parser *p, const yaml_event_t *ev, const yaml_char_t *anchor,
                              const yaml_char_t *tag)
 {
@@ -265,22 +288,29 @@ static cf_status on_scalar(parser *p, const yaml_event_t *ev)
 {
 	uint32_t line, col;
 	mark_pos(&ev->start_mark, &line, &col);
-	if (reject_anchor_tag(p, ev, ev->data.scalar.anchor, ev->data.scalar.tag))
+	if (reject_anchor_tag(p, ev, ev->data.scalar.anchor, ev->data.scalar.tag) && !p->salvage)
 		return CF_ERR_REJECTED;
 	const char *v = (const char *)ev->data.scalar.value;
 	size_t vlen = ev->data.scalar.length;
+	/* Salvaging, a value refused here becomes "". */
 	if (vlen > CF_YAML_MAX_SCALAR) {
 		perror_at(p, "yaml-limit", line, col, "scalar of %zu bytes; the limit is %u", vlen,
 		          CF_YAML_MAX_SCALAR);
-		return CF_ERR_REJECTED;
+		if (!p->salvage)
+			return CF_ERR_REJECTED;
+		vlen = 0;
 	}
 	if (memchr(v, 0, vlen)) {
 		perror_at(p, "yaml-encoding", line, col, "NUL character (escaped) in a scalar");
-		return CF_ERR_REJECTED;
+		if (!p->salvage)
+			return CF_ERR_REJECTED;
+		vlen = 0;
 	}
 	if (!cf_utf8_valid(v, vlen)) {
 		perror_at(p, "yaml-encoding", line, col, "scalar is not valid UTF-8");
-		return CF_ERR_REJECTED;
+		if (!p->salvage)
+			return CF_ERR_REJECTED;
+		vlen = 0;
 	}
 	size_t off = p->pool.len;
 	if (off > UINT32_MAX - vlen - 1)
@@ -328,14 +358,19 @@ static cf_status on_start(parser *p, const yaml_event_t *ev, uint8_t kind)
 		anchor = ev->data.sequence_start.anchor;
 		tag = ev->data.sequence_start.tag;
 	}
-	if (reject_anchor_tag(p, ev, anchor, tag))
+	if (reject_anchor_tag(p, ev, anchor, tag) && !p->salvage)
 		return CF_ERR_REJECTED;
 	if (p->depth == CF_YAML_MAX_DEPTH) {
 		uint32_t line, col;
 		mark_pos(&ev->start_mark, &line, &col);
 		perror_at(p, "yaml-limit", line, col, "collections nested deeper than %u levels",
 		          CF_YAML_MAX_DEPTH);
-		return CF_ERR_REJECTED;
+		if (!p->salvage)
+			return CF_ERR_REJECTED;
+		/* An empty scalar stands in for the collection, whose events
+		 * are skipped. */
+		p->skip = 1;
+		return placeholder(p, &ev->start_mark);
 	}
 	uint32_t idx;
 	cf_status st = add_node(p, kind, &ev->start_mark, &idx);
@@ -393,8 +428,9 @@ static cf_status check_duplicates(parser *p, uint32_t map)
 		const cf_ynode *orig = &d->nodes[p->keys[g].node];
 		perror_at(p, "duplicate-key", dup->line, dup->col, "duplicate key '%s'",
 		          p->keys[j].text);
-		cf_diag_add(p->diags, CF_NOTE, NULL, d->path, orig->line, orig->col,
-		            "'%s' first given here", p->keys[g].text);
+		if (p->diags)
+			cf_diag_add(p->diags, CF_NOTE, NULL, d->path, orig->line, orig->col,
+			            "'%s' first given here", p->keys[g].text);
 	}
 	return CF_OK;
 }
@@ -458,6 +494,15 @@ static cf_status run_parser(parser *p, yaml_parser_t *yp)
 			return libyaml_error(p, yp);
 		cf_status st = CF_OK;
 		int done = 0;
+		if (p->skip) {
+			/* Below the depth cap, salvaging: count, keep nothing. */
+			if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+				p->skip++;
+			else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+				p->skip--;
+			yaml_event_delete(&ev);
+			continue;
+		}
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
 			done = 1;
@@ -469,6 +514,7 @@ static cf_status run_parser(parser *p, yaml_parser_t *yp)
 				perror_at(p, "yaml-unsupported", line, col,
 				          "a second YAML document; a file holds exactly one");
 				st = CF_ERR_REJECTED;
+				done = p->salvage; /* the first document is complete */
 			}
 			break;
 		case YAML_ALIAS_EVENT: {
@@ -478,7 +524,7 @@ static cf_status run_parser(parser *p, yaml_parser_t *yp)
 			          "anchors and aliases are not supported (alias '*%s'); write the "
 			          "value out in full",
 			          (const char *)ev.data.alias.anchor);
-			st = CF_ERR_REJECTED;
+			st = p->salvage ? placeholder(p, &ev.start_mark) : CF_ERR_REJECTED;
 			break;
 		}
 		case YAML_SCALAR_EVENT:
@@ -498,10 +544,10 @@ static cf_status run_parser(parser *p, yaml_parser_t *yp)
 			break;
 		}
 		yaml_event_delete(&ev);
+		if (done)
+			return st;
 		if (st != CF_OK)
 			return st;
-		if (done)
-			return CF_OK;
 	}
 }
 
@@ -572,6 +618,118 @@ out:
 			p.doc = NULL;
 		}
 	}
+	cf_buf_free(&p.pool);
+	cf_yaml_free(p.doc);
+	return st;
+}
+
+/* ---- salvaging ------------------------------------------------------------------ */
+
+/* Is code point c one libyaml reads (YAML 1.1's printable set)? */
+static int yaml_printable(uint32_t c)
+{
+	return c == 0x09 || c == 0x0a || c == 0x0d || (c >= 0x20 && c <= 0x7e) || c == 0x85 ||
+	       (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c != 0xfeff) ||
+	       (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/*
+ * A copy of src that libyaml reads to the end: every character it refuses
+ * (a control character, a NUL, a stray byte order mark) becomes a printable
+ * one of the same length in bytes, every byte of invalid UTF-8 a '?', so
+ * that lines and columns stay where they were.
+ */
+static uint8_t *sanitized(const uint8_t *src, size_t len)
+{
+	static const uint8_t repl[5][4] = {
+	    {0}, {'?'}, {0xc2, 0xbf}, {0xef, 0xbf, 0xbd}, {0xf0, 0x9f, 0x98, 0x80}};
+	uint8_t *out = malloc(len ? len : 1);
+	if (!out)
+		return NULL;
+	memcpy(out, src, len);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(src[i]);
+		if (src[i] >= 0x80 &&
+		    (n == 1 || n > len - i || !cf_utf8_valid((const char *)src + i, n))) {
+			out[i++] = '?';
+			continue;
+		}
+		uint32_t c = src[i];
+		if (n == 2)
+			c = (uint32_t)(src[i] & 0x1f) << 6 | (src[i + 1] & 0x3f);
+		else if (n == 3)
+			c = (uint32_t)(src[i] & 0x0f) << 12 | (uint32_t)(src[i + 1] & 0x3f) << 6 |
+			    (src[i + 2] & 0x3f);
+		else if (n == 4)
+			c = (uint32_t)(src[i] & 0x07) << 18 | (uint32_t)(src[i + 1] & 0x3f) << 12 |
+			    (uint32_t)(src[i + 2] & 0x3f) << 6 | (src[i + 3] & 0x3f);
+		if (!yaml_printable(c))
+			memcpy(out + i, repl[n], n);
+		i += n;
+	}
+	return out;
+}
+
+cf_status cf_yaml_salvage(const char *path, const uint8_t *buf, size_t len, cf_ydoc **out)
+{
+	cf_status st = CF_OK;
+	yaml_parser_t yp;
+	int have_parser = 0;
+	parser p;
+	memset(&p, 0, sizeof p);
+	*out = NULL;
+	if (len >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf) {
+		buf += 3;
+		len -= 3;
+	}
+	if (len > CF_YAML_MAX_SIZE)
+		return CF_ERR_REJECTED; /* no tree: nothing was read */
+	uint8_t *copy = sanitized(buf, len);
+	if (!copy)
+		return CF_ERR_NOMEM;
+	cf_buf_init(&p.pool, 2 * len + 4096);
+	p.src = copy;
+	p.len = len;
+	p.salvage = 1;
+	p.max_nodes = len + 16 < CF_YAML_MAX_NODES ? len + 16 : CF_YAML_MAX_NODES;
+	p.doc = calloc(1, sizeof *p.doc);
+	if (!p.doc || !(p.doc->path = cf_strdup(path ? path : "-")) ||
+	    !yaml_parser_initialize(&yp)) {
+		st = CF_ERR_NOMEM;
+		goto out;
+	}
+	have_parser = 1;
+	p.doc->nnodes = 1;
+	yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
+	yaml_parser_set_input_string(&yp, p.src, p.len);
+	st = run_parser(&p, &yp);
+	if (st == CF_ERR_NOMEM || st == CF_ERR_INTERNAL)
+		goto out;
+	/* Close what the input left open; a key without its value gets an
+	 * empty one, so that every mapping has its pairs. */
+	yaml_mark_t end;
+	memset(&end, 0, sizeof end);
+	st = CF_OK;
+	while (p.depth > 0 && st == CF_OK) {
+		const cf_ynode *n = &p.doc->nodes[p.stack[p.depth - 1].node];
+		if (n->kind == CF_YNODE_MAP && n->count % 2)
+			st = placeholder(&p, &end);
+		p.depth--;
+	}
+	if (st == CF_OK && !p.pool.data && cf_buf_append(&p.pool, "", 1) != CF_OK)
+		st = CF_ERR_NOMEM;
+	if (st == CF_OK) {
+		size_t plen;
+		p.doc->pool = cf_buf_take(&p.pool, &plen);
+		p.doc->pool_len = plen;
+		*out = p.doc;
+		p.doc = NULL;
+	}
+out:
+	if (have_parser)
+		yaml_parser_delete(&yp);
+	free(p.keys);
+	free(copy);
 	cf_buf_free(&p.pool);
 	cf_yaml_free(p.doc);
 	return st;

@@ -83,6 +83,18 @@ typedef struct cf_ydoc cf_ydoc;
  */
 cf_status cf_yaml_parse(const char *path, const uint8_t *buf, size_t len, cf_diag_list *diags,
                         cf_ydoc **out);
+/*
+ * What can be made of a document cf_yaml_parse() refused, for one purpose:
+ * reporting the ids it holds (a duplicate instance id is reported whatever
+ * else is wrong). No diagnostics. Characters libyaml refuses are read as
+ * printable ones of the same length; anchors and tags are ignored, an alias
+ * and a refused scalar read as ""; collections beyond the depth cap are
+ * skipped; the tree ends where libyaml stopped (a syntax error, a second
+ * document, the node cap), with every open collection closed. On CF_OK
+ * *out is such a document (free with cf_yaml_free(); its root may be
+ * NULL); CF_ERR_REJECTED when nothing could be read, CF_ERR_NOMEM.
+ */
+cf_status cf_yaml_salvage(const char *path, const uint8_t *buf, size_t len, cf_ydoc **out);
 void cf_yaml_free(cf_ydoc *d);
 /*
  * Free the node tree of d but keep its path and scalar text: pointers that
