@@ -96,6 +96,10 @@ char *cf_diag_format(const cf_diag *d, int color);
  *   \n \r \t        for newline, carriage return and tab;
  *   \xNN            for the other C0 controls (0x00-0x1f) and DEL (0x7f);
  *   \u00NN          for the C1 controls U+0080-U+009F (UTF-8 c2 80..c2 9f);
+ *   \uNNNN          for the line and paragraph separators U+2028, U+2029
+ *                   and the bidirectional controls U+061C, U+200E, U+200F,
+ *                   U+202A-U+202E, U+2066-U+2069 (they reorder what a
+ *                   terminal shows);
  *   \xNN            for each byte that is not part of valid UTF-8 (a lone
  *                   continuation byte, a truncated or overlong sequence, a
  *                   surrogate, a code point above U+10FFFF).

@@ -312,6 +312,21 @@ static size_t escape_char(const unsigned char *p, size_t n, char *o, size_t *ole
 			*olen = 6;
 			return 2;
 		}
+		/* Line and paragraph separators (a line break to some viewers)
+		 * and the bidirectional controls that reorder what is shown
+		 * (U+061C, U+200E-F, U+202A-E, U+2066-9): as \uXXXX too. */
+		unsigned cp = seq == 2   ? (c & 0x1fu) << 6 | (p[1] & 0x3fu)
+		              : seq == 3 ? (c & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu)
+		                         : 0;
+		if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069)) {
+			o[0] = '\\';
+			o[1] = 'u';
+			for (int k = 0; k < 4; k++)
+				o[2 + k] = hex[(cp >> (12 - 4 * k)) & 15];
+			*olen = 6;
+			return seq;
+		}
 		memcpy(o, p, seq);
 		*olen = seq;
 		return seq;

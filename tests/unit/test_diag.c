@@ -155,6 +155,42 @@ static void test_escape_c1(void **state)
 	assert_escapes("\xc2\xbf", 2, "\xc2\xbf");
 }
 
+/* Line and paragraph separators and the bidirectional controls: \uXXXX;
+ * their neighbours pass. */
+static void test_escape_separators_and_bidi(void **state)
+{
+	(void)state;
+	static const unsigned cps[] = {0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b,
+	                               0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069};
+	for (size_t k = 0; k < sizeof cps / sizeof cps[0]; k++) {
+		unsigned cp = cps[k];
+		char in[4], want[8];
+		size_t n;
+		if (cp < 0x800) {
+			in[0] = (char)(0xc0 | cp >> 6);
+			in[1] = (char)(0x80 | (cp & 0x3f));
+			n = 2;
+		} else {
+			in[0] = (char)(0xe0 | cp >> 12);
+			in[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			in[2] = (char)(0x80 | (cp & 0x3f));
+			n = 3;
+		}
+		snprintf(want, sizeof want, "\\u%04x", cp);
+		assert_escapes(in, n, want);
+	}
+	/* "evil\u202e.exe" no longer shows as "evilexe." */
+	assert_escapes("a\xe2\x80\xae" "cod.exe", 11, "a\\u202e" "cod.exe");
+	/* Neighbours: U+061B, U+200D (zero-width joiner, in emoji), U+2027,
+	 * U+202F, U+2065 (unassigned), U+206A pass. */
+	assert_escapes("\xd8\x9b", 2, "\xd8\x9b");
+	assert_escapes("\xe2\x80\x8d", 3, "\xe2\x80\x8d");
+	assert_escapes("\xe2\x80\xa7", 3, "\xe2\x80\xa7");
+	assert_escapes("\xe2\x80\xaf", 3, "\xe2\x80\xaf");
+	assert_escapes("\xe2\x81\xa5", 3, "\xe2\x81\xa5");
+	assert_escapes("\xe2\x81\xaa", 3, "\xe2\x81\xaa");
+}
+
 static void test_escape_invalid_utf8(void **state)
 {
 	(void)state;
@@ -279,6 +315,7 @@ int main(void)
 	    cmocka_unit_test(test_context),
 	    cmocka_unit_test(test_escape_c0_and_del),
 	    cmocka_unit_test(test_escape_c1),
+	    cmocka_unit_test(test_escape_separators_and_bidi),
 	    cmocka_unit_test(test_escape_invalid_utf8),
 	    cmocka_unit_test(test_escape_passes_printable),
 	    cmocka_unit_test(test_escape_embedded_nul),
