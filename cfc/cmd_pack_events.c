@@ -248,7 +248,8 @@ int cmd_pack_events(int argc, char **argv)
 		cli_write_error(out_path, err_no);
 		goto done;
 	}
-	cli_printf(stderr, "cfc pack-events: %llu events, %zu bytes -> %s\n", events, out.len,
+	cli_printf(stderr, "cfc pack-events: %llu event%s, %zu byte%s -> %s\n", events,
+	           events == 1 ? "" : "s", out.len, out.len == 1 ? "" : "s",
 	           strcmp(out_path, "-") == 0 ? "<stdout>" : out_path);
 	status = cli_finish(EXIT_OK);
 	goto done;

@@ -102,9 +102,10 @@ int cli_bundle_verify(const cf_pubkey *pk, const char *path)
 		const cf_bundle_file *f = cf_bundle_file_at(b, i);
 		cli_printf(stdout,
 		           "  %s: signature OK (channel %" PRIu32 ", version %" PRIu64
-		           ", template %s, %u fields)\n",
+		           ", template %s, %u field%s)\n",
 		           f->name, f->view.hdr.channel, f->view.hdr.content_version,
-		           f->view.hdr.template_name.ptr, (unsigned)f->view.hdr.field_count);
+		           f->view.hdr.template_name.ptr, (unsigned)f->view.hdr.field_count,
+		           f->view.hdr.field_count == 1 ? "" : "s");
 	}
 	cf_bundle_free(b);
 	return EXIT_OK;

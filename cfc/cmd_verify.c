@@ -137,10 +137,10 @@ static int verify_one(const cf_pubkey *pk, const char *path, const char *sig_pat
 			cli_printf(stdout,
 			           "%s: signature OK (key ID %s, channel %" PRIu32
 			           ", version %" PRIu64
-			           ", template %s, %u fields, signed at %" PRIu64 ")\n",
+			           ", template %s, %u field%s, signed at %" PRIu64 ")\n",
 			           path, hex, view.hdr.channel, view.hdr.content_version,
 			           view.hdr.template_name.ptr, (unsigned)view.hdr.field_count,
-			           b.timestamp);
+			           view.hdr.field_count == 1 ? "" : "s", b.timestamp);
 			const char *name = base_name(path);
 			if (strlen(name) != b.file.len || memcmp(name, b.file.ptr, b.file.len) != 0)
 				cli_printf(

@@ -235,10 +235,11 @@ static cf_status yaml_comments(const cf_view *v, cf_buf *out)
 	sodium_bin2hex(fp, sizeof fp, h->fingerprint, CF_FINGERPRINT_SIZE);
 	cf_status st = cf_buf_printf(out,
 	                             "# cfc dump: channel file format %u\n"
-	                             "# template %s id %u version %u, %u fields, fingerprint %s\n"
+	                             "# template %s id %u version %u, %u field%s, fingerprint %s\n"
 	                             "# fields:",
 	                             CF_FORMAT_VERSION, h->template_name.ptr, h->template_id,
-	                             h->template_version, h->field_count, fp);
+	                             h->template_version, h->field_count,
+	                             h->field_count == 1 ? "" : "s", fp);
 	for (unsigned f = 0; st == CF_OK && f < h->field_count; f++) {
 		cf_str name;
 		uint8_t type;

@@ -687,7 +687,8 @@ cf_status cf_verify(const uint8_t *buf, size_t len, cf_view *view, cf_verify_err
 		return fail(&c, CF_ERR_INVALID, 0, "no buffer");
 	if (len < CF_MAGIC_SIZE) {
 		if (len > 0 && memcmp(buf, CF_MAGIC, len) == 0)
-			return fail(&c, CF_ERR_CORRUPT, len, "truncated: %zu bytes", len);
+			return fail(&c, CF_ERR_CORRUPT, len, "truncated: %zu byte%s", len,
+			            len == 1 ? "" : "s");
 		return fail(&c, CF_ERR_NOT_CHANNEL, 0, "not a channel file (%zu bytes, no magic)",
 		            len);
 	}

@@ -468,10 +468,10 @@ cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *sta
 			st = io_fail(diags, dir, "rename a file into place", errno, err_no);
 			if (diags)
 				cf_diag_add(diags, CF_NOTE, "bundle-install", dir, 0, 0,
-				            "%zu of %zu files were replaced; the state was not "
+				            "%zu of %zu file%s replaced; the state was not "
 				            "updated, so running the same command again completes "
 				            "the installation",
-				            renamed, n);
+				            renamed, n, n == 1 ? " was" : "s were");
 			goto out;
 		}
 	}

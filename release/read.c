@@ -649,8 +649,8 @@ static cf_status check_file(rctx *c, const cf_pubkey *pk, const mrecord *r, cons
 		if (pair[k]->len != sizes[k]) {
 			st = cf_bundle_reject(
 			    c->diags, c->path, "bundle-size",
-			    "entry '%s': %zu bytes, but the manifest lists %" PRIu64, pair[k]->name,
-			    pair[k]->len, sizes[k]);
+			    "entry '%s': %zu byte%s, but the manifest lists %" PRIu64, pair[k]->name,
+			    pair[k]->len, pair[k]->len == 1 ? "" : "s", sizes[k]);
 			goto out;
 		}
 		cf_bundle_hash(pair[k]->data, pair[k]->len, h);
