@@ -90,7 +90,7 @@ FUZZ_SECONDS ?= 60
 HAVE_BUILD_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 HAVE_TEST_DEPS := $(shell pkg-config --exists $(TEST_PKGS) 2>/dev/null && command -v minisign >/dev/null \
 	&& command -v yarac >/dev/null && /usr/bin/python3 -c 'import jsonschema, yaml' 2>/dev/null && echo yes)
-TESTING_GOALS := $(filter check asan demo unit cli fuzz bench valgrind torture crash,$(MAKECMDGOALS))
+TESTING_GOALS := $(filter check asan demo unit cli fuzz bench valgrind crash,$(MAKECMDGOALS))
 ifneq ($(HAVE_BUILD_DEPS),yes)
 DEPS_PREREQ := deps
 else ifneq ($(TESTING_GOALS),)
@@ -161,14 +161,16 @@ $(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/fuzz_%.o $(LIBCF)
 # --- tests ------------------------------------------------------------------
 
 .PHONY: check unit cli asan
-check: $(CFC) $(UNIT_BINS) $(REPLAY_BINS) | $(DEPS_PREREQ)
+# make check also runs the allocation-failure loop (tests/cli/torture_alloc.sh,
+# which needs cfc-failalloc) and a short crash-safety run (tests/cli/crash_kill.sh).
+check: $(CFC) $(BUILD)/cfc-failalloc $(UNIT_BINS) $(REPLAY_BINS) | $(DEPS_PREREQ)
 	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) tests/run.sh $(UNIT_BINS)
 
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run.sh --unit-only $(UNIT_BINS)
 
-cli: $(CFC)
-	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) tests/run.sh --cli-only
+cli: $(CFC) $(BUILD)/cfc-failalloc | $(DEPS_PREREQ)
+	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) tests/run.sh --cli-only
 
 asan:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check
@@ -184,13 +186,10 @@ fuzz: $(CFC)
 fuzz-build: $(FUZZ_BINS)
 
 # --- hardening (docs/hardening.md) -----------------------------------------
-# make check also runs the allocation-failure loop (tests/cli/torture_alloc.sh)
-# and a short crash-safety run (tests/cli/crash_kill.sh).
-check: $(BUILD)/cfc-failalloc
 
 .PHONY: valgrind crash
 # The command-line tests with every cfc under valgrind memcheck.
-valgrind: $(CFC)
+valgrind: $(CFC) $(BUILD)/cfc-failalloc | $(DEPS_PREREQ)
 	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) CFC_VALGRIND=1 tests/run.sh --cli-only
 
 # SIGKILL at random moments, CRASH_TRIALS times per command.

@@ -1,6 +1,7 @@
 /*
- * cf_compile.h - the rule compiler: YAML rule sources (CONTRACT.md, "Rule
- * sources") and template manifests into one channel file.
+ * cf_compile.h - the rule compiler: YAML rule sources (docs/guide.md,
+ * "Writing rules"; docs/schema/rules.schema.json) and template manifests into
+ * one channel file.
  *
  * Several sources may form one channel: they must agree on channel,
  * template, version and requires_sensor, and instance ids must not collide.

@@ -1,6 +1,6 @@
 /*
  * cf_dump.h - render a verified channel file as YAML (the rule-source shape
- * of CONTRACT.md, which `cfc compile` turns back into the same bytes) or as
+ * of docs/guide.md, which `cfc compile` turns back into the same bytes) or as
  * JSON.
  */
 #ifndef CF_DUMP_H

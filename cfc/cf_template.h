@@ -1,6 +1,7 @@
 /*
  * cf_template.h - template manifests: what each deployed sensor build's
- * content interpreter supplies for one template type (CONTRACT.md).
+ * content interpreter supplies for one template type (docs/guide.md,
+ * "Template manifests and the sensor matrix"; docs/schema/template.schema.json).
  *
  * A cf_template is plain read-only data once loaded. A set owns its
  * templates; look them up by name.

@@ -1,7 +1,7 @@
 /*
  * template.c - template manifests (cf_template.h): load, validate, look up.
  *
- * A manifest is one YAML mapping (CONTRACT.md, "Template manifests"). Every
+ * A manifest is one YAML mapping (docs/guide.md, section 1). Every
  * problem is reported at its line:col; a manifest with any error adds
  * nothing to the set. The set keeps its templates sorted by name, so what
  * a run sees does not depend on the order of -t options.

@@ -5,7 +5,7 @@
  * An input holding the line "#--" is split there into two sources of one
  * channel (the multi-source agreement checks). Oracles on what compiles:
  * the format verifier accepts the output, the linter runs on it, and
- * `cfc dump` then compile gives the same bytes again (CONTRACT.md).
+ * `cfc dump` then compile gives the same bytes again (cf_dump.h).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * cf_lint.h - cross-check channel files against the interpreter template of
- * every sensor build in scope (CONTRACT.md, "What each check must reject").
+ * every sensor build in scope (docs/lint-codes.md: every check and its code).
  *
  * cf_lint_file() lints the bytes that will ship, not the source. Findings go
  * to a diagnostic list the caller owns; codes are documented with an example

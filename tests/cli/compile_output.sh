@@ -34,13 +34,13 @@ check "--content-version 77 is in the header" grep -q '^version: 77$' <("$CFC" d
 # Determinism: twice, -t order, source order.
 tpl_a=(-t "$T/ipc-named-pipe.yaml" -t "$T/dns-query.yaml" -t "$T/process-creation.yaml")
 tpl_b=(-t "$T/process-creation.yaml" -t "$T/dns-query.yaml" -t "$T/ipc-named-pipe.yaml")
-if [ -f "$SRC/samples/rules/c291-fixed.yaml" ]; then
-	"$CFC" compile "${tpl_a[@]}" -o d1.cf "$SRC/samples/rules/c291-fixed.yaml"
-	"$CFC" compile "${tpl_a[@]}" -o d2.cf "$SRC/samples/rules/c291-fixed.yaml"
-	"$CFC" compile "${tpl_b[@]}" -o d3.cf "$SRC/samples/rules/c291-fixed.yaml"
-	check "same bytes twice" cmp -s d1.cf d2.cf
-	check "same bytes with -t order swapped" cmp -s d1.cf d3.cf
-fi
+# Every compile must succeed: two failures would "compare equal".
+check "compile d1" "$CFC" compile "${tpl_a[@]}" -o d1.cf "$SRC/samples/rules/c291-fixed.yaml"
+check "compile d2" "$CFC" compile "${tpl_a[@]}" -o d2.cf "$SRC/samples/rules/c291-fixed.yaml"
+check "compile d3" "$CFC" compile "${tpl_b[@]}" -o d3.cf "$SRC/samples/rules/c291-fixed.yaml"
+check "d1.cf is not empty" test -s d1.cf
+check "same bytes twice" cmp -s d1.cf d2.cf
+check "same bytes with -t order swapped" cmp -s d1.cf d3.cf
 mkdir -p split
 cat >split/a.yaml <<'YAML'
 channel: 500
@@ -59,8 +59,9 @@ instances:
   - id: 20
     match: {status: {equals: 500}}
 YAML
-"$CFC" compile -t templates -o ab.cf split/a.yaml split/b.yaml
-"$CFC" compile -t templates -o ba.cf split/b.yaml split/a.yaml
+check "compile a+b" "$CFC" compile -t templates -o ab.cf split/a.yaml split/b.yaml
+check "compile b+a" "$CFC" compile -t templates -o ba.cf split/b.yaml split/a.yaml
+check "ab.cf is not empty" test -s ab.cf
 check "same bytes with sources swapped" cmp -s ab.cf ba.cf
 
 # Naming one manifest twice (directory and file) is harmless.

@@ -979,9 +979,14 @@ static void compile_deterministic(void **state)
 	(void)state;
 	compiled a = compile_text(good_source, 0, 0);
 	compiled b = compile_text(good_source, 0, 0);
+	/* Two failures would compare equal: both must compile. */
+	assert_int_equal(a.st, CF_OK);
+	assert_int_equal(b.st, CF_OK);
 	size_t la, lb;
 	const uint8_t *ba = cf_compile_result_bytes(a.res, &la);
 	const uint8_t *bb = cf_compile_result_bytes(b.res, &lb);
+	assert_non_null(ba);
+	assert_true(la > 0);
 	assert_int_equal(la, lb);
 	assert_memory_equal(ba, bb, la);
 	compiled_free(&a);
