@@ -14,7 +14,8 @@
 # - an output that is the same file as an input (also through a symbolic
 #   link or a hard link) is refused with exit 2 and the input is unchanged;
 # - a FIFO, device, socket or directory named *.yaml inside a -t directory
-#   is refused with exit 2 at once (timeout turns a hang into a failure).
+#   is refused with exit 2 at once (timeout turns a hang into a failure);
+# - dump --split DIR: DIR anything but a new or empty directory is refused.
 set -u
 : "${CFC:?}" "${SRC:?}" "${TMP:?}"
 cd "$TMP" || exit 2
@@ -337,6 +338,31 @@ cp dl/a.cf.minisig dl/a.keep
 run 2 "$CFC" sign -s k.key -t "$T" dl/a.cf dl/b.cf && grep -q "same file as the signature" err ||
 	fail "two signatures of one run into one file: $(cat err)"
 cmp -s dl/a.cf.minisig dl/a.keep || fail "a.cf.minisig changed although the run was refused"
+
+# ---- dump --split DIR ---------------------------------------------------------
+# DIR a FIFO, a socket, a file, a link to a directory, or a directory holding
+# a FIFO: refused with exit 2, each left as it was, nothing written.
+mkfifo split-fifo
+run 2 timeout 10 "$CFC" dump --split split-fifo c291.cf && { grep -q "not a directory" err || fail "dump --split FIFO: $(cat err)"; }
+[ "$(kind split-fifo)" = fifo ] || fail "dump --split replaced a FIFO"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' split-sock
+run 2 "$CFC" dump --split split-sock c291.cf
+[ "$(kind split-sock)" = socket ] || fail "dump --split replaced a socket"
+mkdir split-real
+ln -s split-real split-link
+run 2 "$CFC" dump --split split-link c291.cf
+[ -z "$(ls -A split-real)" ] && [ "$(kind split-link)" = "symbolic link" ] || fail "dump --split wrote through a link"
+mkdir split-busy
+mkfifo split-busy/part-0001.yaml
+run 2 timeout 10 "$CFC" dump --split split-busy c291.cf && { grep -q "is not empty" err || fail "dump --split into a busy directory: $(cat err)"; }
+[ "$(kind split-busy/part-0001.yaml)" = fifo ] || fail "dump --split replaced a FIFO part"
+if [ $have_dev = 1 ]; then
+	mknod split-dev c 1 3
+	run 2 "$CFC" dump --split split-dev c291.cf
+	[ "$(kind split-dev)" = "character special file" ] || fail "dump --split replaced a device"
+fi
+run 0 "$CFC" dump --split split-new c291.cf
+[ "$(ls split-new)" = part-0001.yaml ] || fail "dump --split into a new directory: $(ls split-new)"
 
 [ $bad = 0 ] || { echo "$bad failures" >&2; exit 1; }
 echo "output paths: all cases passed"
