@@ -25,6 +25,7 @@
 
 #include "cfc/cf_compile.h"
 #include "cfc/cf_util.h"
+#include "cfc/regex_int.h"
 #include "cfc/yaml_int.h"
 
 struct cf_compile_result {
@@ -229,26 +230,21 @@ static void check_regex(compiler *cc, cf_ycheck *c, const cf_template *t, const 
 		    t->name, t->regex_max_length);
 		return;
 	}
-	int errcode = 0;
-	PCRE2_SIZE erroff = 0;
-	uint32_t flags = PCRE2_UTF | (nocase ? PCRE2_CASELESS : 0u);
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)s, len, flags, &errcode, &erroff, NULL);
-	if (re) {
+	pcre2_code *re = NULL;
+	cf_regex_error err;
+	cf_status st = cf_regex_compile(s, len, nocase, 0, &re, &err);
+	if (st == CF_OK) {
 		pcre2_code_free(re);
 		return;
 	}
-	if (errcode == PCRE2_ERROR_NOMEMORY) {
+	if (st != CF_ERR_REJECTED) {
 		nomem(cc);
 		return;
 	}
-	PCRE2_UCHAR msg[256];
-	if (pcre2_get_error_message(errcode, msg, sizeof msg) < 0)
-		snprintf((char *)msg, sizeof msg, "PCRE2 error %d", errcode);
-	if (erroff > len)
-		erroff = len;
+	size_t erroff = err.offset;
 	cf_diag *d =
 	    cf_ycheck_diag(c, CF_ERROR, n, "regex-invalid", "invalid regex: %s (at offset %zu)",
-	                   (const char *)msg, (size_t)erroff);
+	                   err.message, erroff);
 	if (d && n->exact) {
 		size_t quote = n->style == CF_YSTYLE_PLAIN ? 0 : 1;
 		size_t col = n->col + quote + utf8_chars(s, erroff);

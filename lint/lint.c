@@ -477,33 +477,26 @@ static cf_status check_regex(lctx *c, uint32_t i, unsigned f, const cf_criterion
 		       q, cr->str.len, c->max_length);
 		return CF_OK;
 	}
-	int ec = 0;
-	PCRE2_SIZE eo = 0;
-	cf_status st = CF_OK;
 	pcre2_match_data *md = NULL;
 	pcre2_match_context *mc = NULL;
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)cr->str.ptr, cr->str.len,
-	                                 cf_lint_regex_options(nocase), &ec, &eo, NULL);
-	if (!code) {
-		if (ec == PCRE2_ERROR_HEAP_FAILED)
-			return CF_ERR_NOMEM;
-		PCRE2_UCHAR msg[256];
-		if (pcre2_get_error_message(ec, msg, sizeof msg) < 0)
-			snprintf((char *)msg, sizeof msg, "error %d", ec);
+	pcre2_code *code = NULL;
+	cf_regex_error err;
+	cf_status st = cf_regex_compile(cr->str.ptr, cr->str.len, nocase, 0, &code, &err);
+	if (st == CF_ERR_REJECTED) {
 		report(c, CF_ERROR, "regex-invalid", i, (int)f, 0, -1, NULL,
 		       "regex '%s' does not compile under PCRE2_UTF%s: %s at pattern offset %zu", q,
-		       nocase ? "|PCRE2_CASELESS" : "", (const char *)msg, (size_t)eo);
+		       nocase ? "|PCRE2_CASELESS" : "", err.message, err.offset);
 		return CF_OK;
 	}
+	if (st != CF_OK)
+		return CF_ERR_NOMEM;
 	if (wanted(c, "regex-empty-match")) {
 		md = pcre2_match_data_create_from_pattern(code, NULL);
-		mc = pcre2_match_context_create(NULL);
+		mc = cf_regex_match_context(c->match_limit);
 		if (!md || !mc) {
 			st = CF_ERR_NOMEM;
 			goto out;
 		}
-		uint64_t lim = c->match_limit;
-		pcre2_set_match_limit(mc, lim > UINT32_MAX ? UINT32_MAX : lim ? (uint32_t)lim : 1);
 		int rc = pcre2_match(code, (PCRE2_SPTR) "", 0, 0, 0, md, mc);
 		if (rc >= 0)
 			report(c, CF_WARNING, "regex-empty-match", i, (int)f, 0, -1, NULL,

@@ -4,18 +4,11 @@
 #ifndef CF_LINT_INT_H
 #define CF_LINT_INT_H
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cfc/regex_int.h" /* the regex policy: options, compile, limits */
 #include "format/cf_format.h"
-
-/*
- * The compile options the reference sensor uses for a regex criterion:
- * PCRE2_UTF always, PCRE2_CASELESS for nocase (docs/lint-codes.md).
- */
-uint32_t cf_lint_regex_options(int nocase);
 
 /*
  * Nonzero when a string (or, with is_regex, a pattern's literal text) holds

@@ -30,11 +30,6 @@
 #include "cfc/cf_util.h"
 #include "lint/lint_int.h"
 
-uint32_t cf_lint_regex_options(int nocase)
-{
-	return PCRE2_UTF | (nocase ? PCRE2_CASELESS : 0u);
-}
-
 /* ---- Letters ------------------------------------------------------------- */
 
 static int is_alpha(unsigned c)
@@ -1539,22 +1534,17 @@ int cf_lint_regex_backtracks(const char *pat, size_t len, int nocase, uint64_t m
 	find(&f, root);
 	if (f.n == 0)
 		goto out;
-	int ec;
-	PCRE2_SIZE eo;
-	r.code = pcre2_compile((PCRE2_SPTR)pat, len,
-	                       cf_lint_regex_options(nocase) | PCRE2_AUTO_CALLOUT, &ec, &eo, NULL);
-	if (!r.code) {
-		ret = ec == PCRE2_ERROR_HEAP_FAILED ? -1 : 0;
+	cf_status cst = cf_regex_compile(pat, len, nocase, PCRE2_AUTO_CALLOUT, &r.code, NULL);
+	if (cst != CF_OK) {
+		ret = cst == CF_ERR_REJECTED ? 0 : -1;
 		goto out;
 	}
 	r.md = pcre2_match_data_create_from_pattern(r.code, NULL);
-	r.mc = pcre2_match_context_create(NULL);
+	r.mc = cf_regex_match_context(match_limit);
 	if (!r.md || !r.mc) {
 		ret = -1;
 		goto out;
 	}
-	uint32_t limit = match_limit > UINT32_MAX ? UINT32_MAX : (uint32_t)match_limit;
-	pcre2_set_match_limit(r.mc, limit ? limit : 1);
 	r.budget = match_limit ? match_limit : 1;
 	pcre2_set_callout(r.mc, count_step, &r);
 	for (size_t i = 0; i < f.n && ret == 0; i++)

@@ -38,13 +38,6 @@ const char *cf_sensor_step_name(cf_sensor_step step)
 	return step_names[step];
 }
 
-/* Uniform options for regex criteria, the same the linter compiles with
- * (lint/, docs/lint-codes.md): UTF always, CASELESS for nocase. */
-static uint32_t regex_options(int nocase)
-{
-	return PCRE2_UTF | (nocase ? PCRE2_CASELESS : 0u);
-}
-
 static const scontent *find_active(const cf_sensor *s, uint32_t channel, size_t *pos)
 {
 	size_t lo = 0, hi = s->nactive;
@@ -311,21 +304,19 @@ static int compile_regex(ld *l, const stmpl *t, scrit *c, const cf_criterion *cr
 		     t->def->name, where);
 		return 1;
 	}
-	int err = 0;
-	PCRE2_SIZE off = 0;
-	c->re = pcre2_compile((PCRE2_SPTR)cr->str.ptr, cr->str.len, regex_options(c->nocase), &err,
-	                      &off, NULL);
-	if (!c->re) {
-		PCRE2_UCHAR ebuf[160];
-		if (pcre2_get_error_message(err, ebuf, sizeof ebuf) < 0)
-			snprintf((char *)ebuf, sizeof ebuf, "error %d", err);
+	/* The compiler's and the linter's options and limits (regex_int.h). */
+	cf_regex_error err;
+	cf_status st = cf_regex_compile(cr->str.ptr, cr->str.len, c->nocase, 0, &c->re, &err);
+	if (st == CF_ERR_NOMEM)
+		return -1;
+	if (st != CF_OK) {
 		cf_view_criterion_loc(l->v, index, field, &loc);
 		loc_text(where, sizeof where, &loc);
-		snprintf(msg, sizeof msg, "%s", (const char *)ebuf);
+		snprintf(msg, sizeof msg, "%s", err.message);
 		regex_refused(l, "regex-invalid");
 		diag(l, CF_ERROR, "regex-invalid",
 		     "instance %u field %u '%s': PCRE2 rejects the regex at offset %zu: %s%s",
-		     in->id, field + 1, t->def->fields[field].name, (size_t)off, msg, where);
+		     in->id, field + 1, t->def->fields[field].name, err.offset, msg, where);
 		return 1;
 	}
 	/* JIT where the platform has it; the interpreter otherwise. */

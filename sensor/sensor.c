@@ -32,11 +32,9 @@ static int add_template(cf_sensor *s, const cf_template *t, cf_diag_list *diags)
 	e->manifest = t;
 	e->def = def;
 	e->supplied = (unsigned)sup;
-	e->mctx = pcre2_match_context_create(NULL);
+	e->mctx = cf_regex_match_context(t->regex_match_limit);
 	if (!e->mctx)
 		return -1;
-	uint64_t lim = t->regex_match_limit;
-	pcre2_set_match_limit(e->mctx, lim > UINT32_MAX ? UINT32_MAX : (uint32_t)lim);
 	if (s->jit)
 		pcre2_jit_stack_assign(e->mctx, NULL, s->jit);
 	s->ntmpl++;

@@ -10,10 +10,10 @@
 #ifndef CF_SENSOR_INT_H
 #define CF_SENSOR_INT_H
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cfc/regex_int.h" /* the regex policy: options, compile, limits */
 
 #include "sensor/cf_sensor.h"
 
