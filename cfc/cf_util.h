@@ -87,6 +87,33 @@ cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mo
                                int exclusive, int *err_no);
 
 /*
+ * cf_file_write_atomic() in two steps, for a run that writes several outputs
+ * that belong together (a key pair): stage each, and commit only when all
+ * were staged. Staging resolves the path by the rules above and refuses what
+ * they refuse; a file to be replaced (or created) is written to its
+ * temporary and synced, so that commit is a rename (or link() when
+ * exclusive). A device, FIFO or "-" is written at commit, from buf, which
+ * stays borrowed until then. cf_file_staged_through() says so: commit those
+ * first, as they may fail or block (a FIFO waits for its reader) while a
+ * rename does not. commit and discard free the handle; discard removes the
+ * temporary. Errors as for cf_file_write_atomic().
+ */
+typedef struct cf_staged cf_staged;
+cf_status cf_file_stage(const char *path, const void *buf, size_t len, mode_t mode,
+                        int exclusive, cf_staged **out, int *err_no);
+int cf_file_staged_through(const cf_staged *s);
+cf_status cf_file_commit(cf_staged *s, int *err_no);
+void cf_file_discard(cf_staged *s);
+
+/*
+ * Whether cf_file_write_atomic() would take path, without writing anything:
+ * 0, or the errno or CF_EFILE_* value it would fail with on what is there now
+ * (a directory, socket, block device, dangling link; EEXIST when exclusive).
+ * For a run that checks every output before the first is written.
+ */
+int cf_file_check_output(const char *path, int exclusive);
+
+/*
  * The identities (st_dev, st_ino after following symbolic links) of the
  * regular files a run reads, so that an output that is one of them can be
  * refused before anything is written: cf_inputs_clash(). Paths that do not

@@ -168,23 +168,41 @@ int cmd_keygen(int argc, char **argv)
 		cli_error("cannot make the key pair: %s", cf_strerror(st));
 		goto out;
 	}
-	st = cf_file_write_atomic(sec_path, sec_text, sec_len, 0600, !force, &err_no);
-	if (st != CF_OK) {
-		if (st == CF_ERR_IO || st == CF_ERR_NOMEM)
-			cli_write_error(sec_path, err_no);
-		else
-			cli_error("%s: %s", sec_path, cf_strerror(st));
-		goto out;
+	/* Both keys are staged (checked, and written to temporaries) before
+	 * either is put in place: a -p that cannot be written leaves the old
+	 * pair, or nothing, not a new secret key without its public key. */
+	const char *paths[2] = {sec_path, pub_path};
+	const char *texts[2] = {sec_text, pub_text};
+	size_t lens[2] = {sec_len, pub_len};
+	mode_t modes[2] = {0600, 0644};
+	cf_staged *staged[2] = {NULL, NULL};
+	int k;
+	for (k = 0; k < 2; k++) {
+		st = cf_file_stage(paths[k], texts[k], lens[k], modes[k], !force, &staged[k],
+		                   &err_no);
+		if (st != CF_OK)
+			break;
 	}
-	st = cf_file_write_atomic(pub_path, pub_text, pub_len, 0644, !force, &err_no);
+	if (k == 2) {
+		/* A device or FIFO first: it may fail or wait for its reader,
+		 * while putting a staged file in place is a rename. */
+		int first = cf_file_staged_through(staged[1]) ? 1 : 0;
+		for (int n = 0; n < 2 && st == CF_OK; n++) {
+			k = n == 0 ? first : 1 - first;
+			st = cf_file_commit(staged[k], &err_no);
+			staged[k] = NULL;
+		}
+		if (st != CF_OK && !force && k != first)
+			/* The first was new: do not leave half a pair. */
+			unlink(paths[first]);
+	}
+	cf_file_discard(staged[0]);
+	cf_file_discard(staged[1]);
 	if (st != CF_OK) {
 		if (st == CF_ERR_IO || st == CF_ERR_NOMEM)
-			cli_write_error(pub_path, err_no);
+			cli_write_error(paths[k], err_no);
 		else
-			cli_error("%s: %s", pub_path, cf_strerror(st));
-		/* Without -f the secret key is new: do not leave half a pair. */
-		if (!force)
-			unlink(sec_path);
+			cli_error("%s: %s", paths[k], cf_strerror(st));
 		goto out;
 	}
 	uint8_t id[CF_KEY_ID_SIZE];

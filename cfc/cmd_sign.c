@@ -141,8 +141,9 @@ out:
 }
 
 /* Refuse, before anything is signed, a signature path (-x, or each
- * FILE.cf.minisig) that is one of the run's inputs: the secret key, the
- * password file, a template manifest, a channel file. Exit status. */
+ * FILE.cf.minisig) that is one of the run's inputs (the secret key, the
+ * password file, a template manifest, a channel file), another signature of
+ * the run, or anything the write would refuse. Exit status. */
 static int check_outputs(const char *sec_path, const char *pw_file, const char *const *tpl,
                          size_t ntpl, const char *sig_path, char *const *files, size_t nfiles)
 {
@@ -174,6 +175,7 @@ static int check_outputs(const char *sec_path, const char *pw_file, const char *
 			memcpy(own + n, ".minisig", sizeof ".minisig");
 			out = own;
 		}
+		int e;
 		const char *same = cf_inputs_clash(in, out);
 		const char *twice = cf_inputs_clash(outs, out);
 		if (same) {
@@ -186,13 +188,11 @@ static int check_outputs(const char *sec_path, const char *pw_file, const char *
 			          "this run; nothing signed",
 			          out, twice);
 			status = EXIT_TROUBLE;
-		} else if (cf_output_dangling(out)) {
-			/* Another signature of this run could give the link its
-			 * target, and this one would then replace it. */
-			cli_error(
-			    "cannot write '%s': it is a symbolic link to a file that does not "
-			    "exist; nothing signed",
-			    out);
+		} else if ((e = cf_file_check_output(out, 0)) != 0) {
+			/* What the write would refuse (a directory, a socket, a
+			 * dangling link, which another signature of this run could
+			 * give a target), refused before the first signature. */
+			cli_error("cannot write '%s': %s; nothing signed", out, cf_file_strerror(e));
 			status = EXIT_TROUBLE;
 		} else if (cf_inputs_add(outs, out) != CF_OK) {
 			cli_error("out of memory");

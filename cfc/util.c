@@ -254,140 +254,195 @@ static int write_through(const char *path, const void *buf, size_t len)
 	return e;
 }
 
-/* Replace (or create) the regular file target atomically: a temporary
- * beside it, fsync, rename (link() when exclusive), fsync of the
- * directory. 0, or an errno or CF_EFILE_* value. */
-static int replace_atomic(const char *target, const void *buf, size_t len, mode_t mode,
-                          int exclusive)
+/* How a staged output reaches its path. */
+enum { STAGE_STDOUT, STAGE_THROUGH, STAGE_REPLACE };
+
+struct cf_staged {
+	int how;
+	int exclusive;
+	char *target; /* STAGE_THROUGH: the path; STAGE_REPLACE: the final file */
+	char *tmp;    /* STAGE_REPLACE: the temporary, written and synced */
+	char *dir;    /* STAGE_REPLACE: the directory of both */
+	const void *buf; /* STAGE_STDOUT, STAGE_THROUGH: borrowed until commit */
+	size_t len;
+};
+
+void cf_file_discard(cf_staged *s)
 {
-	size_t plen = strlen(target);
-	char *tmp = malloc(plen + 24);
-	char *dir = malloc(plen + 2);
-	int e = 0;
-	if (!tmp || !dir) {
-		e = ENOMEM;
-		goto out;
+	if (!s)
+		return;
+	if (s->tmp)
+		unlink(s->tmp);
+	free(s->target);
+	free(s->tmp);
+	free(s->dir);
+	free(s);
+}
+
+/*
+ * Where path leads and how it is written (the rules of cf_file_write_atomic):
+ * sets s->how and s->target. 0, or an errno or CF_EFILE_* value.
+ */
+static int resolve(const char *path, cf_staged *s)
+{
+	if (strcmp(path, "-") == 0) {
+		s->how = STAGE_STDOUT;
+		return 0;
 	}
-	/* The temporary lives beside the target so rename() is atomic. */
-	memcpy(dir, target, plen + 1);
-	char *slash = strrchr(dir, '/');
+	struct stat lsb, sb;
+	s->how = STAGE_REPLACE;
+	if (lstat(path, &lsb) != 0) {
+		if (errno != ENOENT)
+			return errno;
+		/* Nothing there: a new file. */
+		s->target = cf_strdup(path);
+		return s->target ? 0 : ENOMEM;
+	}
+	if (s->exclusive)
+		return EEXIST;
+	sb = lsb;
+	if (S_ISLNK(lsb.st_mode) && stat(path, &sb) != 0)
+		/* Refused rather than created through: a link to nowhere is
+		 * how files get planted in places nobody meant. */
+		return errno == ENOENT ? CF_EFILE_DANGLING : errno;
+	if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)) {
+		s->how = STAGE_THROUGH;
+		s->target = cf_strdup(path);
+		return s->target ? 0 : ENOMEM;
+	}
+	if (!S_ISREG(sb.st_mode))
+		return kind_error(sb.st_mode);
+	/* A link to a regular file: replace the final target in its own
+	 * directory; the link stays a link. */
+	s->target = S_ISLNK(lsb.st_mode) ? realpath(path, NULL) : cf_strdup(path);
+	return s->target ? 0 : errno ? errno : ENOMEM;
+}
+
+/* The temporary of a replaced file: beside the target, so that rename()
+ * is atomic, written and synced. 0, or an errno value. */
+static int write_temporary(cf_staged *s, const void *buf, size_t len, mode_t mode)
+{
+	size_t plen = strlen(s->target);
+	s->dir = malloc(plen + 2);
+	s->tmp = malloc(plen + 24);
+	if (!s->dir || !s->tmp) {
+		free(s->tmp);
+		s->tmp = NULL;
+		return ENOMEM;
+	}
+	memcpy(s->dir, s->target, plen + 1);
+	char *slash = strrchr(s->dir, '/');
 	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = 0;
+		strcpy(s->dir, ".");
+	else if (slash == s->dir)
+		s->dir[1] = 0;
 	else
 		*slash = 0;
 	/* A short name of its own, not TARGET.suffix: a target name near
 	 * NAME_MAX would make that one too long. Hidden, and a name no cfc
 	 * output is given by default. */
-	snprintf(tmp, plen + 24, "%s%s.cfc-tmp.XXXXXX", dir,
-	         strcmp(dir, "/") == 0 ? "" : "/");
-	int fd = mkstemp(tmp);
+	snprintf(s->tmp, plen + 24, "%s%s.cfc-tmp.XXXXXX", s->dir,
+	         strcmp(s->dir, "/") == 0 ? "" : "/");
+	int fd = mkstemp(s->tmp);
 	if (fd < 0) {
-		e = errno;
-		goto out;
+		int e = errno;
+		free(s->tmp);
+		s->tmp = NULL;
+		return e;
 	}
-	if (fchmod(fd, mode) != 0 || cf_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
+	int e = 0;
+	if (fchmod(fd, mode) != 0 || cf_write_all(fd, buf, len) != 0 || fsync(fd) != 0)
 		e = errno;
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) != 0) {
+	if (close(fd) != 0 && !e)
 		e = errno;
-		unlink(tmp);
-		goto out;
+	return e; /* on failure the caller's discard removes the temporary */
+}
+
+cf_status cf_file_stage(const char *path, const void *buf, size_t len, mode_t mode,
+                        int exclusive, cf_staged **out, int *err_no)
+{
+	*out = NULL;
+	cf_staged *s = calloc(1, sizeof *s);
+	int e = s ? 0 : ENOMEM;
+	if (s) {
+		s->exclusive = exclusive;
+		s->buf = buf;
+		s->len = len;
+		e = resolve(path, s);
 	}
-	if (exclusive) {
+	if (!e && s->how == STAGE_REPLACE)
+		e = write_temporary(s, buf, len, mode);
+	if (err_no)
+		*err_no = e;
+	if (e) {
+		cf_file_discard(s);
+		return e == ENOMEM ? CF_ERR_NOMEM : CF_ERR_IO;
+	}
+	*out = s;
+	return CF_OK;
+}
+
+int cf_file_staged_through(const cf_staged *s)
+{
+	return s && s->how != STAGE_REPLACE;
+}
+
+cf_status cf_file_commit(cf_staged *s, int *err_no)
+{
+	int e = 0;
+	if (s->how == STAGE_STDOUT) {
+		if (fflush(stdout) != 0 || cf_write_all(STDOUT_FILENO, s->buf, s->len) != 0)
+			e = errno ? errno : EIO;
+	} else if (s->how == STAGE_THROUGH) {
+		e = write_through(s->target, s->buf, s->len);
+	} else if (s->exclusive) {
 		/* link() fails if target exists: no window where it is replaced. */
-		if (link(tmp, target) != 0) {
+		if (link(s->tmp, s->target) != 0)
 			e = errno;
-			unlink(tmp);
-			goto out;
-		}
-		unlink(tmp);
 	} else {
 		/* Last look: what is there now must still be a regular file or
 		 * nothing (rename() would replace a device or FIFO too). */
 		struct stat sb;
-		if (lstat(target, &sb) == 0 && !S_ISREG(sb.st_mode))
+		if (lstat(s->target, &sb) == 0 && !S_ISREG(sb.st_mode))
 			e = CF_EFILE_CHANGED;
-		else if (rename(tmp, target) != 0)
+		else if (rename(s->tmp, s->target) != 0)
 			e = errno;
-		if (e) {
-			unlink(tmp);
-			goto out;
+		else {
+			free(s->tmp); /* renamed: nothing to remove */
+			s->tmp = NULL;
 		}
 	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
+	if (!e && s->how == STAGE_REPLACE) {
+		int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
 	}
-out:
-	free(tmp);
-	free(dir);
+	cf_file_discard(s); /* removes the temporary if it is still there */
+	if (err_no)
+		*err_no = e;
+	return e == ENOMEM ? CF_ERR_NOMEM : e ? CF_ERR_IO : CF_OK;
+}
+
+int cf_file_check_output(const char *path, int exclusive)
+{
+	cf_staged s;
+	memset(&s, 0, sizeof s);
+	s.exclusive = exclusive;
+	int e = resolve(path, &s);
+	free(s.target);
 	return e;
 }
 
 cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
                                int exclusive, int *err_no)
 {
-	int e = 0;
-	char *real = NULL;
-	if (strcmp(path, "-") == 0) {
-		if (fflush(stdout) != 0 || cf_write_all(STDOUT_FILENO, buf, len) != 0)
-			e = errno ? errno : EIO;
-		goto out;
-	}
-	struct stat lsb, sb;
-	if (lstat(path, &lsb) != 0) {
-		if (errno != ENOENT) {
-			e = errno;
-			goto out;
-		}
-		/* Nothing there: a new file. */
-		e = replace_atomic(path, buf, len, mode, exclusive);
-		goto out;
-	}
-	if (exclusive) {
-		e = EEXIST;
-		goto out;
-	}
-	sb = lsb;
-	if (S_ISLNK(lsb.st_mode) && stat(path, &sb) != 0) {
-		/* Refused rather than created through: a link to nowhere is
-		 * how files get planted in places nobody meant. */
-		e = errno == ENOENT ? CF_EFILE_DANGLING : errno;
-		goto out;
-	}
-	if (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)) {
-		e = write_through(path, buf, len);
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		e = kind_error(sb.st_mode);
-		goto out;
-	}
-	if (!S_ISLNK(lsb.st_mode)) {
-		e = replace_atomic(path, buf, len, mode, 0);
-		goto out;
-	}
-	/* A link to a regular file: replace the final target in its own
-	 * directory; the link stays a link. */
-	real = realpath(path, NULL);
-	if (!real) {
-		e = errno;
-		goto out;
-	}
-	e = replace_atomic(real, buf, len, mode, 0);
-out:
-	free(real);
-	if (err_no)
-		*err_no = e;
-	if (e == ENOMEM)
-		return CF_ERR_NOMEM;
-	return e ? CF_ERR_IO : CF_OK;
+	cf_staged *s = NULL;
+	cf_status st = cf_file_stage(path, buf, len, mode, exclusive, &s, err_no);
+	if (st != CF_OK)
+		return st;
+	return cf_file_commit(s, err_no);
 }
 
 /* ---- inputs and outputs ------------------------------------------------- */

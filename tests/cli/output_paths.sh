@@ -339,6 +339,50 @@ run 2 "$CFC" sign -s k.key -t "$T" dl/a.cf dl/b.cf && grep -q "same file as the 
 	fail "two signatures of one run into one file: $(cat err)"
 cmp -s dl/a.cf.minisig dl/a.keep || fail "a.cf.minisig changed although the run was refused"
 
+# ---- runs with several outputs: all checked before the first is written ------
+# keygen -f: a -p the write refuses leaves the old pair (or nothing) as it was,
+# whichever of the two it is.
+q "$CFC" keygen -W -p pair.pub -s pair.key
+cp pair.key pair.key.keep
+cp pair.pub pair.pub.keep
+mkdir kp-dir
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' kp-sock
+for bad_out in kp-dir kp-sock; do
+	run 2 "$CFC" keygen -W -f -p "$bad_out" -s pair.key
+	cmp -s pair.key pair.key.keep || fail "keygen -f -p $bad_out replaced the secret key"
+	run 2 "$CFC" keygen -W -f -p pair.pub -s "$bad_out"
+	cmp -s pair.pub pair.pub.keep || fail "keygen -f -s $bad_out replaced the public key"
+	run 2 "$CFC" keygen -W -f -p "$bad_out" -s fresh.key
+	[ ! -e fresh.key ] || fail "keygen -f -p $bad_out left a lone new secret key"
+done
+[ "$(kind kp-dir)" = directory ] && [ "$(kind kp-sock)" = socket ] || fail "keygen changed kp-dir or kp-sock"
+# A FIFO as -p: the public key goes to its reader, then the secret key is
+# put in place; the pair matches.
+mkfifo kp-fifo
+timeout 60 cat kp-fifo >kp-fifo.got &
+reader=$!
+run 0 "$CFC" keygen -W -f -p kp-fifo -s pair.key
+wait "$reader"
+[ "$(kind kp-fifo)" = fifo ] || fail "keygen replaced the FIFO"
+printf 'x' >kp.msg
+if command -v minisign >/dev/null; then
+	minisign -S -W -s pair.key -m kp.msg -x kp.sig >/dev/null 2>&1 &&
+		minisign -V -p kp-fifo.got -m kp.msg -x kp.sig >/dev/null 2>&1 ||
+		fail "keygen -p FIFO: the public key read from the FIFO does not match the secret key"
+fi
+# sign FILE...: a signature path the write would refuse is found before the
+# first file is signed.
+cp c291.cf s1.cf
+cp c291.cf s2.cf
+rm -f s1.cf.minisig
+mkdir s2.cf.minisig
+run 2 "$CFC" sign -s k.key -t "$T" s1.cf s2.cf && { grep -q "cannot write 's2.cf.minisig': it is a directory; nothing signed" err || fail "sign: message for a directory signature: $(cat err)"; }
+[ ! -e s1.cf.minisig ] || fail "sign signed s1.cf before refusing s2.cf.minisig"
+rmdir s2.cf.minisig
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' s2.cf.minisig
+run 2 "$CFC" sign -s k.key -t "$T" s1.cf s2.cf
+[ ! -e s1.cf.minisig ] && [ "$(kind s2.cf.minisig)" = socket ] || fail "sign with a socket signature path wrote something"
+
 # ---- dump --split DIR ---------------------------------------------------------
 # DIR a FIFO, a socket, a file, a link to a directory, or a directory holding
 # a FIFO: refused with exit 2, each left as it was, nothing written.

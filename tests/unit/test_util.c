@@ -412,6 +412,56 @@ static void test_inputs(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Stage, then commit or discard: nothing is in place before the commit,
+ * nothing is left after a discard; the checks are the writer's own. */
+static void test_stage_commit(void **state)
+{
+	(void)state;
+	char p[128], q[128], d[128], f[128];
+	at(p, sizeof p, "staged.txt");
+	at(q, sizeof q, "old.txt");
+	at(d, sizeof d, "adir");
+	at(f, sizeof f, "afifo");
+	put(q, "old");
+	cf_staged *a = NULL, *b = NULL;
+	int e = -1;
+	assert_int_equal(cf_file_stage(p, "new", 3, 0644, 0, &a, &e), CF_OK);
+	assert_int_equal(e, 0);
+	assert_int_equal(cf_file_stage(q, "newer", 5, 0600, 0, &b, &e), CF_OK);
+	assert_false(cf_file_staged_through(a));
+	/* Staged: the temporaries exist, the targets are as they were. */
+	assert_int_equal(access(p, F_OK), -1);
+	assert_content(q, "old");
+	assert_int_equal(entries(root), 3);
+	assert_int_equal(cf_file_commit(a, &e), CF_OK);
+	assert_content(p, "new");
+	cf_file_discard(b);
+	assert_content(q, "old");
+	assert_int_equal(entries(root), 2); /* staged.txt, old.txt: no temporary */
+	/* Exclusive staging refuses what exists; commit links a new file. */
+	assert_int_equal(cf_file_stage(q, "x", 1, 0644, 1, &a, &e), CF_ERR_IO);
+	assert_int_equal(e, EEXIST);
+	assert_null(a);
+	/* Refused kinds are refused at staging, with nothing written. */
+	assert_int_equal(mkdir(d, 0755), 0);
+	assert_int_equal(cf_file_stage(d, "x", 1, 0644, 0, &a, &e), CF_ERR_IO);
+	assert_int_equal(e, CF_EFILE_DIR);
+	assert_int_equal(cf_file_check_output(d, 0), CF_EFILE_DIR);
+	assert_int_equal(cf_file_check_output(q, 0), 0);
+	assert_int_equal(cf_file_check_output(q, 1), EEXIST);
+	assert_int_equal(cf_file_check_output(p, 0), 0);
+	/* A FIFO is written through at commit, not at staging. */
+	assert_int_equal(mkfifo(f, 0644), 0);
+	assert_int_equal(cf_file_stage(f, "x", 1, 0644, 0, &a, &e), CF_OK);
+	assert_true(cf_file_staged_through(a));
+	cf_file_discard(a);
+	assert_int_equal(kind(f), S_IFIFO);
+	assert_int_equal(entries(root), 4);
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/*", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,7 +469,7 @@ int main(void)
 	    cmocka_unit_test(test_char_device),     cmocka_unit_test(test_refused_kinds),
 	    cmocka_unit_test(test_link_to_regular), cmocka_unit_test(test_stdout),
 	    cmocka_unit_test(test_read_regular),    cmocka_unit_test(test_strerror),
-	    cmocka_unit_test(test_inputs),
+	    cmocka_unit_test(test_inputs),          cmocka_unit_test(test_stage_commit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
