@@ -635,14 +635,15 @@ static int yaml_printable(uint32_t c)
 
 /*
  * A copy of src that libyaml reads to the end: every character it refuses
- * (a control character, a NUL, a stray byte order mark) becomes a printable
- * one of the same length in bytes, every byte of invalid UTF-8 a '?', so
- * that lines and columns stay where they were.
+ * (a control character, a NUL, a stray byte order mark) becomes as many
+ * spaces as it has bytes, and so does every byte of invalid UTF-8: lines
+ * stay where they were (columns too, but after a multi-byte character on
+ * the same line). Spaces, because a space is harmless wherever the bad
+ * byte sat (a value of its own, after a closing quote, in a flow
+ * collection), where a printable character such as '?' is YAML syntax.
  */
 static uint8_t *sanitized(const uint8_t *src, size_t len)
 {
-	static const uint8_t repl[5][4] = {
-	    {0}, {'?'}, {0xc2, 0xbf}, {0xef, 0xbf, 0xbd}, {0xf0, 0x9f, 0x98, 0x80}};
 	uint8_t *out = malloc(len ? len : 1);
 	if (!out)
 		return NULL;
@@ -651,7 +652,7 @@ static uint8_t *sanitized(const uint8_t *src, size_t len)
 		size_t n = utf8_seq_len(src[i]);
 		if (src[i] >= 0x80 &&
 		    (n == 1 || n > len - i || !cf_utf8_valid((const char *)src + i, n))) {
-			out[i++] = '?';
+			out[i++] = ' ';
 			continue;
 		}
 		uint32_t c = src[i];
@@ -664,7 +665,7 @@ static uint8_t *sanitized(const uint8_t *src, size_t len)
 			c = (uint32_t)(src[i] & 0x07) << 18 | (uint32_t)(src[i + 1] & 0x3f) << 12 |
 			    (uint32_t)(src[i + 2] & 0x3f) << 6 | (src[i + 3] & 0x3f);
 		if (!yaml_printable(c))
-			memcpy(out + i, repl[n], n);
+			memset(out + i, ' ', n);
 		i += n;
 	}
 	return out;

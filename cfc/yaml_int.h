@@ -87,7 +87,7 @@ cf_status cf_yaml_parse(const char *path, const uint8_t *buf, size_t len, cf_dia
  * What can be made of a document cf_yaml_parse() refused, for one purpose:
  * reporting the ids it holds (a duplicate instance id is reported whatever
  * else is wrong). No diagnostics. Characters libyaml refuses are read as
- * printable ones of the same length; anchors and tags are ignored, an alias
+ * spaces, one per byte; anchors and tags are ignored, an alias
  * and a refused scalar read as ""; collections beyond the depth cap are
  * skipped; the tree ends where libyaml stopped (a syntax error, a second
  * document, the node cap), with every open collection closed. On CF_OK
