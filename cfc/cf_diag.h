@@ -90,16 +90,27 @@ const char *cf_severity_label(cf_severity sev); /* "error", "warning", "note" */
 char *cf_diag_format(const cf_diag *d, int color);
 
 /*
+ * Nonzero for the code points text output shows as \uNNNN although they are
+ * valid and not controls: U+2028 and U+2029 (line and paragraph separators,
+ * a line break to some viewers), the bidirectional controls U+061C, U+200E,
+ * U+200F, U+202A-U+202E, U+2066-U+2069 (a right-to-left override turns
+ * "evil\u202ecod.exe" into what reads as "evilexe.doc"), and U+200B, U+2060
+ * and U+FEFF (zero width: two names that print alike). `cfc dump` writes
+ * them as \uNNNN escapes in double quotes too.
+ */
+int cf_text_invisible(uint32_t cp);
+
+/*
  * Text from inputs (paths, names, regexes, values, comments) made safe for a
  * terminal or a log. Copies s[0..len), embedded NULs included, escaping
  * every control character visibly:
  *   \n \r \t        for newline, carriage return and tab;
  *   \xNN            for the other C0 controls (0x00-0x1f) and DEL (0x7f);
  *   \u00NN          for the C1 controls U+0080-U+009F (UTF-8 c2 80..c2 9f);
- *   \uNNNN          for the line and paragraph separators U+2028, U+2029
- *                   and the bidirectional controls U+061C, U+200E, U+200F,
- *                   U+202A-U+202E, U+2066-U+2069 (they reorder what a
- *                   terminal shows);
+ *   \uNNNN          for what cf_text_invisible() lists: the line and
+ *                   paragraph separators, the bidirectional controls (they
+ *                   reorder what a terminal shows) and the invisible
+ *                   characters that make two strings look the same;
  *   \xNN            for each byte that is not part of valid UTF-8 (a lone
  *                   continuation byte, a truncated or overlong sequence, a
  *                   surrogate, a code point above U+10FFFF).

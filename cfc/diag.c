@@ -278,6 +278,13 @@ char *cf_diag_format(const cf_diag *d, int color)
 
 /* ---- escaping text for a terminal ----------------------------------------------- */
 
+int cf_text_invisible(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200b || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || cp == 0x2060 || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0xfeff;
+}
+
 /*
  * The escaped form of the character at p[0..n) (n >= 1): writes it to o
  * (room for CF_TEXT_ESCAPE_MIN - 1 bytes), sets *olen, returns the input
@@ -312,14 +319,13 @@ static size_t escape_char(const unsigned char *p, size_t n, char *o, size_t *ole
 			*olen = 6;
 			return 2;
 		}
-		/* Line and paragraph separators (a line break to some viewers)
-		 * and the bidirectional controls that reorder what is shown
-		 * (U+061C, U+200E-F, U+202A-E, U+2066-9): as \uXXXX too. */
+		/* Line and paragraph separators (a line break to some viewers),
+		 * the bidirectional controls that reorder what is shown and the
+		 * invisible ones (cf_text_invisible()): as \uXXXX too. */
 		unsigned cp = seq == 2   ? (c & 0x1fu) << 6 | (p[1] & 0x3fu)
 		              : seq == 3 ? (c & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu)
 		                         : 0;
-		if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069)) {
+		if (cf_text_invisible(cp)) {
 			o[0] = '\\';
 			o[1] = 'u';
 			for (int k = 0; k < 4; k++)

@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <yaml.h>
 
+#include "cfc/cf_diag.h"
 #include "cfc/cf_dump.h"
 #include "cfc/cf_util.h"
 
@@ -62,11 +63,29 @@ static void plain(emit *e, const char *s)
 	scalar_styled(e, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
 }
 
+/* The code point of the 2- or 3-byte UTF-8 sequence at p (n bytes left),
+ * with its length in *seq; 0 for anything else. */
+static uint32_t cp23(const unsigned char *p, size_t n, size_t *seq)
+{
+	if (p[0] >= 0xc2 && p[0] <= 0xdf && n >= 2) {
+		*seq = 2;
+		return (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+	}
+	if (p[0] >= 0xe0 && p[0] <= 0xef && n >= 3) {
+		*seq = 3;
+		return (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	}
+	*seq = 1;
+	return 0;
+}
+
 /*
- * Nonzero when s holds a control character (C0, DEL, C1) or a YAML line
- * break (NEL, U+2028, U+2029). Single quotes would carry a newline as a raw
- * line break; double quotes write every one of them as a visible escape
- * (\n, \e, \x7F, \N, \L...) that reads back as the same character.
+ * Nonzero when s holds a control character (C0, DEL, C1), a YAML line
+ * break (NEL, U+2028, U+2029) or a character text output escapes
+ * (cf_text_invisible(): bidirectional controls, zero-width ones). Single
+ * quotes would carry a newline as a raw line break; double quotes write
+ * each as a visible escape (\n, \e, \x7F, \N, \L, \u202E...) that reads
+ * back as the same character.
  */
 static int has_controls(const char *s, size_t len)
 {
@@ -76,11 +95,48 @@ static int has_controls(const char *s, size_t len)
 			return 1;
 		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] <= 0x9f)
 			return 1;
-		if (p[i] == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
-		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+		size_t seq;
+		if (p[i] >= 0xc2 && cf_text_invisible(cp23(p + i, len - i, &seq)))
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * libyaml writes a printable character raw, even in double quotes; the
+ * bidirectional and zero-width ones are printable to it. They stand in
+ * double-quoted scalars only (has_controls()), or in a header comment,
+ * where an escape is just as harmless: write each as \uXXXX. text is
+ * replaced by a new buffer when anything changes. CF_OK or CF_ERR_NOMEM.
+ */
+static cf_status escape_invisible(char **text, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)*text;
+	size_t n = *len, count = 0;
+	for (size_t i = 0, seq; i < n; i += seq)
+		if (cf_text_invisible(cp23(p + i, n - i, &seq)))
+			count++;
+	if (!count)
+		return CF_OK;
+	/* "\uXXXX" is 6 bytes for 2 or 3. */
+	char *out = malloc(n + 4 * count + 1);
+	if (!out)
+		return CF_ERR_NOMEM;
+	size_t o = 0;
+	for (size_t i = 0, seq; i < n; i += seq) {
+		uint32_t cp = cp23(p + i, n - i, &seq);
+		if (cf_text_invisible(cp))
+			o += (size_t)snprintf(out + o, 7, "\\u%04X", (unsigned)cp);
+		else {
+			memcpy(out + o, p + i, seq);
+			o += seq;
+		}
+	}
+	out[o] = 0;
+	free(*text);
+	*text = out;
+	*len = o;
+	return CF_OK;
 }
 
 static int is_letter(char ch)
@@ -348,7 +404,14 @@ cf_status cf_dump_yaml_part(const cf_view *v, uint32_t first, uint32_t count, ch
 	if (nodes)
 		*nodes = e.nodes;
 	*out = cf_buf_take(&e.out, out_len);
-	return *out ? CF_OK : CF_ERR_NOMEM;
+	if (!*out)
+		return CF_ERR_NOMEM;
+	if (escape_invisible(out, out_len) != CF_OK) {
+		free(*out);
+		*out = NULL;
+		return CF_ERR_NOMEM;
+	}
+	return CF_OK;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */

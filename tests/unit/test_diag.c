@@ -155,15 +155,17 @@ static void test_escape_c1(void **state)
 	assert_escapes("\xc2\xbf", 2, "\xc2\xbf");
 }
 
-/* Line and paragraph separators and the bidirectional controls: \uXXXX;
- * their neighbours pass. */
+/* Line and paragraph separators, the bidirectional controls and the
+ * zero-width characters: \uXXXX; their neighbours pass. */
 static void test_escape_separators_and_bidi(void **state)
 {
 	(void)state;
-	static const unsigned cps[] = {0x061c, 0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202b,
-	                               0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069};
+	static const unsigned cps[] = {0x061c, 0x200b, 0x200e, 0x200f, 0x2028, 0x2029,
+	                               0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2060,
+	                               0x2066, 0x2067, 0x2068, 0x2069, 0xfeff};
 	for (size_t k = 0; k < sizeof cps / sizeof cps[0]; k++) {
 		unsigned cp = cps[k];
+		assert_true(cf_text_invisible(cp));
 		char in[4], want[8];
 		size_t n;
 		if (cp < 0x800) {

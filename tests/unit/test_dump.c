@@ -79,6 +79,9 @@ static const char *const hostile[] = {
     /* other Unicode: NBSP, a byte order mark, a noncharacter, text, emoji */
     "\xc2\xa0", "\xc2\xa0nbsp\xc2\xa0", "\xef\xbb\xbf", "bom\xef\xbb\xbfin", "\xef\xbf\xbe",
     "\xc3\xa9t\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80",
+    /* bidirectional controls and zero-width characters: escaped as \uXXXX */
+    "evil\xe2\x80\xae" "cod.exe", "\xe2\x81\xa6" "x\xe2\x81\xa9", "a\xe2\x80\x8f" "b", "\xd8\x9c",
+    "zw\xe2\x80\x8bsp", "\xe2\x81\xa0", "\xe2\x80\x8d" /* ZWJ: passes */,
     /* ordinary */
     "msagent-pipe", "plain_name", "ok"};
 #define NHOSTILE (sizeof hostile / sizeof hostile[0])
@@ -436,7 +439,19 @@ static void hostile_round_trip(const cf_template_set *set, size_t k, const char 
 		const char *file = len && len <= FILE_NAME_MAX ? s : "r.yaml";
 		size_t blen;
 		uint8_t *buf = build(t, sm, len ? s : NULL, file, s, len, &blen);
-		free(round_trip(set, buf, blen, what));
+		char *yaml = round_trip(set, buf, blen, what);
+		/* No bidirectional or zero-width character reaches the text raw. */
+		const unsigned char *y = (const unsigned char *)yaml;
+		for (size_t i = 0; y[i]; i++) {
+			unsigned cp = 0;
+			if (y[i] >= 0xc2 && y[i] <= 0xdf && y[i + 1])
+				cp = (y[i] & 0x1fu) << 6 | (y[i + 1] & 0x3fu);
+			else if (y[i] >= 0xe0 && y[i] <= 0xef && y[i + 1] && y[i + 2])
+				cp = (y[i] & 0x0fu) << 12 | (y[i + 1] & 0x3fu) << 6 | (y[i + 2] & 0x3fu);
+			if (cf_text_invisible(cp))
+				fail_msg("%s: U+%04X raw in the dump", what, cp);
+		}
+		free(yaml);
 		free(buf);
 	}
 }
