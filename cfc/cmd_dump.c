@@ -52,6 +52,13 @@ static int dump_split(const char *path, const cf_view *v, const char *dir)
 		return EXIT_TROUBLE;
 	} else {
 		struct stat sb;
+		if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+			/* The parts go into a directory, not through a link to one. */
+			cli_error("cannot write into '%s': it is a symbolic link; give the directory "
+			          "itself",
+			          dir);
+			return EXIT_TROUBLE;
+		}
 		if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 			cli_error("cannot write into '%s': it is not a directory", dir);
 			return EXIT_TROUBLE;
