@@ -314,7 +314,12 @@ static int resolve(const char *path, cf_staged *s)
 		return kind_error(sb.st_mode);
 	/* A link to a regular file: replace the final target in its own
 	 * directory; the link stays a link. */
-	s->target = S_ISLNK(lsb.st_mode) ? realpath(path, NULL) : cf_strdup(path);
+	if (!S_ISLNK(lsb.st_mode)) {
+		s->target = cf_strdup(path);
+		return s->target ? 0 : ENOMEM;
+	}
+	errno = 0;
+	s->target = realpath(path, NULL);
 	return s->target ? 0 : errno ? errno : ENOMEM;
 }
 
