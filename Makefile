@@ -8,8 +8,8 @@
 #   make deps       install the Debian packages the project needs
 #   V=1             show the commands
 #
-# Library code lives in the component folders; files named cfc/main.c and
-# cfc/cmd_*.c are the thin command-line front end and are not part of libcf.
+# Library code lives in the component folders (COMPONENTS); cli/ is the thin
+# command-line front end and is not part of libcf.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -65,8 +65,8 @@ msg = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 COMPONENTS := format cfc lint signing release sensor
-LIB_SRCS := $(filter-out cfc/main.c cfc/cmd_%.c,$(wildcard $(addsuffix /*.c,$(COMPONENTS))))
-CLI_SRCS := $(wildcard cfc/main.c cfc/cmd_*.c)
+LIB_SRCS := $(wildcard $(addsuffix /*.c,$(COMPONENTS)))
+CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBCF := $(BUILD)/libcf.a

@@ -1,4 +1,4 @@
-# Password sources of cfc keygen, sign and bundle (cfc/cmd_password.c): a
+# Password sources of cfc keygen, sign and bundle (cli/cmd_password.c): a
 # file read once even when confirmation is asked for, and clear errors for
 # a missing file, a NUL byte and an over-long line.
 set -euo pipefail

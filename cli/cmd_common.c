@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 
 /* Write s[0..len) to fp escaped (cf_text_escape()), without allocating. */
 static void put_escaped(FILE *fp, const char *s, size_t len)

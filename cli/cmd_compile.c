@@ -9,7 +9,7 @@
 #include "cfc/cf_compile.h"
 #include "cfc/cf_template.h"
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 
 /* Refuse an output that is one of the run's inputs (a source or a template
  * manifest, those of a -t directory included) before it is written.

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "release/cf_bundle.h"
 #include "signing/cf_sig.h"
 

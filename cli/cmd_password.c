@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 
 __attribute__((format(printf, 4, 5))) static cf_status
 fail(cf_sig_error *err, cf_status st, cf_sig_check check, const char *fmt, ...)

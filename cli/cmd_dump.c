@@ -13,7 +13,7 @@
 
 #include "cfc/cf_dump.h"
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "cfc/yaml_int.h"
 
 /* What one rule source may hold (cfc/yaml.c): a part stays under both. */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "signing/cf_sig.h"
 
 static int path_exists(const char *path)

@@ -16,7 +16,7 @@
 #include "cfc/cf_diag.h"
 #include "cfc/cf_template.h"
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "lint/cf_lint.h"
 #include "signing/cf_sig.h"
 

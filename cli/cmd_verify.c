@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "release/cf_bundle.h"
 #include "signing/cf_sig.h"
 
@@ -36,7 +36,7 @@ static int is_bundle(const char *path)
 	       has_suffix(path, ".tgz") || cf_bundle_path_is_bundle(path);
 }
 
-/* Verify a release bundle with pk (cfc/cmd_unbundle.c, docs/bundles.md).
+/* Verify a release bundle with pk (cli/cmd_unbundle.c, docs/bundles.md).
  * Returns an exit status. Bundles hold prehashed signatures only. */
 static int verify_bundle(const cf_pubkey *pk, const char *path, unsigned flags)
 {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 
 static const cmd commands[] = {
     /* Subcommands register here, in pipeline order. */

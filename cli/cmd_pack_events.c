@@ -18,7 +18,7 @@
 
 #include "cfc/cf_template.h"
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "sensor/cf_sensor.h"
 
 /* The largest stream written: a stream is read record by record, but

@@ -9,7 +9,7 @@
 
 #include "cfc/cf_template.h"
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "lint/cf_lint.h"
 
 enum { FMT_TEXT, FMT_JSON, FMT_SARIF };

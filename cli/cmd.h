@@ -23,7 +23,7 @@ typedef struct cmd {
 	const char *usage;                 /* the full --help text */
 } cmd;
 
-/* Every subcommand, defined in cfc/cmd_NAME.c. */
+/* Every subcommand, defined in cli/cmd_NAME.c. */
 int cmd_compile(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
@@ -36,7 +36,7 @@ int cmd_unbundle(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_pack_events(int argc, char **argv);
 
-/* The table (cfc/main.c); NULL when no such subcommand. */
+/* The table (cli/main.c); NULL when no such subcommand. */
 const cmd *cmd_find(const char *name);
 
 /*
@@ -84,7 +84,7 @@ int cli_exit_status(cf_status st);
 /* fflush + ferror + fclose of stdout; turns a failed write into exit 2. */
 int cli_finish(int status);
 
-/* `cfc verify -p PUBKEY BUNDLE` (cfc/cmd_unbundle.c): verify a release
+/* `cfc verify -p PUBKEY BUNDLE` (cli/cmd_unbundle.c): verify a release
  * bundle with pk and print what it holds. Returns an exit status. */
 struct cf_pubkey;
 int cli_bundle_verify(const struct cf_pubkey *pk, const char *path);

@@ -22,7 +22,7 @@
 #include "cfc/cf_compile.h"
 #include "cfc/cf_template.h"
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "sensor/cf_sensor.h"
 
 enum { OPT_REQUIRE_COVERAGE = 256 };

@@ -18,7 +18,7 @@
 #include "cfc/cf_template.h"
 #include "release/cf_bundle.h"
 #include "cfc/cf_util.h"
-#include "cfc/cmd.h"
+#include "cli/cmd.h"
 #include "sensor/cf_sensor.h"
 
 enum { OPT_SENSOR = 256, OPT_HOST_ID, OPT_EVENTS, OPT_NOW };
