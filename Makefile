@@ -64,7 +64,7 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-COMPONENTS := format cfc lint signing release sensor
+COMPONENTS := format base template cfc lint signing release sensor
 LIB_SRCS := $(wildcard $(addsuffix /*.c,$(COMPONENTS)))
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -25,8 +25,8 @@
 
 #include "cfc/cf_compile.h"
 #include "cfc/cf_util.h"
-#include "cfc/regex_int.h"
-#include "cfc/yaml_int.h"
+#include "template/regex_int.h"
+#include "base/yaml_int.h"
 
 struct cf_compile_result {
 	uint8_t *bytes;

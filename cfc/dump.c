@@ -24,7 +24,7 @@ typedef struct emit {
 	yaml_emitter_t em;
 	yaml_event_t ev;
 	cf_buf out;
-	size_t nodes; /* scalars and collections, as cfc/yaml.c counts them */
+	size_t nodes; /* scalars and collections, as base/yaml.c counts them */
 	int failed;
 } emit;
 

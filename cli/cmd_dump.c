@@ -14,9 +14,9 @@
 #include "cfc/cf_dump.h"
 #include "cfc/cf_util.h"
 #include "cli/cmd.h"
-#include "cfc/yaml_int.h"
+#include "base/yaml_int.h"
 
-/* What one rule source may hold (cfc/yaml.c): a part stays under both. */
+/* What one rule source may hold (base/yaml.c): a part stays under both. */
 #define PART_MAX_BYTES CF_YAML_MAX_SIZE
 #define PART_MAX_NODES ((size_t)CF_YAML_MAX_NODES - 16)
 

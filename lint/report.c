@@ -303,7 +303,7 @@ cf_status cf_lint_report_sarif(const cf_lint_result *files, size_t nfiles, char 
 	json_t *run = runs ? child(runs, NULL, json_object) : NULL;
 	json_t *tool = run ? child(run, "tool", json_object) : NULL;
 	json_t *driver = tool ? child(tool, "driver", json_object) : NULL;
-	/* Columns count characters (libyaml's marks, cfc/yaml.c), not UTF-16
+	/* Columns count characters (libyaml's marks, base/yaml.c), not UTF-16
 	 * code units: SARIF 2.1.0 section 3.14.27. */
 	if (!driver || json_object_set_new(run, "columnKind", json_string("unicodeCodePoints")))
 		goto out;

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfc/regex_int.h" /* the regex policy: options, compile, limits */
+#include "template/regex_int.h" /* the regex policy: options, compile, limits */
 
 #include "sensor/cf_sensor.h"
 

@@ -16,7 +16,7 @@
 
 #include "cfc/cf_compile.h"
 #include "cfc/cf_template.h"
-#include "cfc/yaml_int.h"
+#include "base/yaml_int.h"
 #include "format/cf_format.h"
 
 /* ---- helpers ------------------------------------------------------------------ */

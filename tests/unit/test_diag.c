@@ -15,7 +15,7 @@
 
 #include "cfc/cf_diag.h"
 
-#define DIAG_CAP 100000u /* cfc/diag.c */
+#define DIAG_CAP 100000u /* base/diag.c */
 
 static void test_cap(void **state)
 {

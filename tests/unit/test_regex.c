@@ -1,5 +1,5 @@
 /*
- * test_regex.c - the one regex policy (cfc/regex_int.h): the options every
+ * test_regex.c - the one regex policy (template/regex_int.h): the options every
  * regex criterion is compiled with, how a refusal and a failed allocation
  * come back, the match limit. tests/cli/regex_policy.sh checks that nothing
  * else in the library compiles a regex.
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "cfc/regex_int.h"
+#include "template/regex_int.h"
 
 static int matches(const pcre2_code *re, const char *s, pcre2_match_context *mc)
 {

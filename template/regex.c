@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cfc/regex_int.h"
+#include "template/regex_int.h"
 
 uint32_t cf_regex_options(int nocase)
 {

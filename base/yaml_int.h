@@ -1,5 +1,6 @@
 /*
- * yaml_int.h - the YAML layer of the compiler (private to cfc/).
+ * yaml_int.h - the YAML layer of the template loader and the compiler (internal to
+ * libcf: base/, used by template/ and cfc/).
  *
  * cf_yaml_parse() turns one document into a small read-only node tree with
  * a 1-based line:col for every node, on top of libyaml. It is strict and

@@ -12,7 +12,7 @@
 #include <yaml.h>
 
 #include "cfc/cf_util.h"
-#include "cfc/yaml_int.h"
+#include "base/yaml_int.h"
 
 struct cf_ydoc {
 	char *path;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/yaml_int.h"
+#include "base/yaml_int.h"
 
 cf_diag *cf_ycheck_diag(cf_ycheck *c, cf_severity sev, const cf_ynode *n, const char *code,
                         const char *fmt, ...)

@@ -16,7 +16,7 @@
 
 #include "cfc/cf_template.h"
 #include "cfc/cf_util.h"
-#include "cfc/yaml_int.h"
+#include "base/yaml_int.h"
 
 struct cf_template_set {
 	cf_template **items; /* sorted by name */
