@@ -53,7 +53,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsodium -lyaml
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ALL_CFLAGS = -std=c17 $(OPT) -g $(WARN) $(SAN_FLAGS) -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
-	-DCF_VERSION='"$(VERSION)"' -I. $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+	-DCF_VERSION='"$(VERSION)"' -Iinclude -I. $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 ifeq ($(V),1)
@@ -221,7 +221,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-PUBLIC_HEADERS := $(wildcard $(addsuffix /cf_*.h,$(COMPONENTS)))
+# The public headers, one per component: the only ones installed.
+PUBLIC_HEADERS := $(wildcard include/cf/*.h)
 
 # Regenerated on every run, replaced only when its text changes: a second
 # `make install PREFIX=...` gets a libcf.pc for its own prefix.
@@ -234,25 +235,26 @@ $(BUILD)/libcf.pc: FORCE
 		'Description: channel files: compile, lint, sign, bundle and load detection content' \
 		'Version: $(VERSION)' \
 		'Requires: $(PKGS)' \
-		'Cflags: -I$${includedir}/cfc' \
+		'Cflags: -I$${includedir}' \
 		'Libs: -L$${libdir} -lcf' >$@.new
 	$(Q)if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@ && printf '  %-6s %s\n' GEN $@; fi
 
 .PHONY: install uninstall
 install: $(CFC) $(LIBCF) $(BUILD)/libcf.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(BASHCOMPDIR) $(addprefix $(DESTDIR)$(INCLUDEDIR)/cfc/,$(COMPONENTS))
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(INCLUDEDIR)/cf
 	install -m 0755 $(CFC) $(DESTDIR)$(BINDIR)/cfc
 	install -m 0644 $(LIBCF) $(DESTDIR)$(LIBDIR)/libcf.a
 	install -m 0644 $(BUILD)/libcf.pc $(DESTDIR)$(LIBDIR)/pkgconfig/libcf.pc
-	for h in $(PUBLIC_HEADERS); do install -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/cfc/$$h || exit 1; done
+	install -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/cf/
 	install -m 0644 docs/man/cfc.1 $(DESTDIR)$(MANDIR)/man1/cfc.1
 	install -m 0644 docs/completion/cfc.bash $(DESTDIR)$(BASHCOMPDIR)/cfc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cfc $(DESTDIR)$(LIBDIR)/libcf.a $(DESTDIR)$(LIBDIR)/pkgconfig/libcf.pc \
 		$(DESTDIR)$(MANDIR)/man1/cfc.1 $(DESTDIR)$(BASHCOMPDIR)/cfc
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/cfc
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/cf/,$(notdir $(PUBLIC_HEADERS)))
+	rmdir $(DESTDIR)$(INCLUDEDIR)/cf 2>/dev/null || true
 
 # --- housekeeping -----------------------------------------------------------
 
@@ -261,7 +263,7 @@ clean:
 	rm -rf build
 
 format:
-	clang-format -i $(filter-out format/crc32c_table.h,$(wildcard */*.c */*.h tests/unit/*.c))
+	clang-format -i $(filter-out format/crc32c_table.h,$(wildcard */*.c */*.h include/cf/*.h tests/unit/*.c))
 
 -include $(FUZZ_SRCS:%.c=$(BUILD)/obj/%.d) $(BUILD)/obj/fuzz/replay.d
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:%.c=$(BUILD)/obj/%.d) $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.d)

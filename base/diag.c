@@ -1,14 +1,13 @@
 /*
  * diag.c - diagnostics as data, and the escaping that keeps control
- * characters from inputs off terminals and out of logs (cf_diag.h).
+ * characters from inputs off terminals and out of logs (<cf/base.h>).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 
 /* The most diagnostics one list keeps; past it a single note says so. */
 #define DIAG_CAP 100000u

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 
 char *cf_strdup(const char *s)
 {

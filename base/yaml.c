@@ -11,7 +11,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "base/yaml_int.h"
 
 struct cf_ydoc {

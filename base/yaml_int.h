@@ -31,13 +31,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfc/cf_diag.h"
-#include "format/cf_format.h"
+#include <cf/base.h>
+#include <cf/format.h>
 
-#define CF_YAML_MAX_SIZE ((size_t)16 << 20) /* bytes of one source file */
-#define CF_YAML_MAX_DEPTH 64u               /* nested collections */
-#define CF_YAML_MAX_SCALAR 65535u           /* bytes of one scalar (= CF_MAX_STRING_LEN) */
-#define CF_YAML_MAX_NODES 4000000u          /* nodes of one document */
+/* CF_YAML_MAX_SIZE and CF_YAML_MAX_NODES are in <cf/base.h>. */
+#define CF_YAML_MAX_DEPTH 64u     /* nested collections */
+#define CF_YAML_MAX_SCALAR 65535u /* bytes of one scalar (= CF_MAX_STRING_LEN) */
 
 enum cf_ynode_kind { CF_YNODE_SCALAR = 1, CF_YNODE_SEQ = 2, CF_YNODE_MAP = 3 };
 

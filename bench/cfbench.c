@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_template.h"
-#include "format/cf_format.h"
-#include "sensor/cf_sensor.h"
+#include <cf/base.h>
+#include <cf/format.h>
+#include <cf/sensor.h>
+#include <cf/template.h>
 
 #define MAX_REPS 51
 

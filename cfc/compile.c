@@ -1,5 +1,5 @@
 /*
- * compile.c - rule sources into a channel file (cf_compile.h).
+ * compile.c - rule sources into a channel file (<cf/compile.h>).
  *
  * Each source is parsed (yaml.c) and checked against the schema of the
  * contract, collecting every error; then the sources are checked against
@@ -23,10 +23,10 @@
 #include <malloc.h> /* malloc_trim */
 #endif
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_util.h"
-#include "template/regex_int.h"
+#include <cf/base.h>
+#include <cf/compile.h>
 #include "base/yaml_int.h"
+#include "template/regex_int.h"
 
 struct cf_compile_result {
 	uint8_t *bytes;

@@ -11,9 +11,8 @@
 #include <sodium.h>
 #include <yaml.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_dump.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/compile.h>
 
 /* The most bytes a dump may produce: a 1 GiB file dumps to less. */
 #define DUMP_LIMIT ((size_t)4 << 30)

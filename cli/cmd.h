@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cfc/cf_diag.h"
-#include "format/cf_format.h"
-#include "signing/cf_sig.h"
+#include <cf/base.h>
+#include <cf/format.h>
+#include <cf/sign.h>
 
 enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_TROUBLE = 2 };
 

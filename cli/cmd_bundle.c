@@ -15,10 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/bundle.h>
+#include <cf/sign.h>
 #include "cli/cmd.h"
-#include "release/cf_bundle.h"
-#include "signing/cf_sig.h"
 
 static const char *base_name(const char *path)
 {

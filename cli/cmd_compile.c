@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_template.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/compile.h>
+#include <cf/template.h>
 #include "cli/cmd.h"
 
 /* Refuse an output that is one of the run's inputs (a source or a template

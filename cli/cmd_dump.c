@@ -11,10 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfc/cf_dump.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/compile.h>
 #include "cli/cmd.h"
-#include "base/yaml_int.h"
 
 /* What one rule source may hold (base/yaml.c): a part stays under both. */
 #define PART_MAX_BYTES CF_YAML_MAX_SIZE

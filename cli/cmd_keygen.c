@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/sign.h>
 #include "cli/cmd.h"
-#include "signing/cf_sig.h"
 
 static int path_exists(const char *path)
 {

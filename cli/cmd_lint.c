@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_template.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/lint.h>
+#include <cf/template.h>
 #include "cli/cmd.h"
-#include "lint/cf_lint.h"
 
 enum { FMT_TEXT, FMT_JSON, FMT_SARIF };
 enum { OPT_WERROR = 256, OPT_LIST = 257 };

@@ -16,10 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfc/cf_template.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/sensor.h>
+#include <cf/template.h>
 #include "cli/cmd.h"
-#include "sensor/cf_sensor.h"
 
 /* The largest stream written: a stream is read record by record, but
  * this one is built in memory so that a failure leaves no file. */

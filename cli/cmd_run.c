@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfc/cf_template.h"
-#include "release/cf_bundle.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/bundle.h>
+#include <cf/sensor.h>
+#include <cf/template.h>
 #include "cli/cmd.h"
-#include "sensor/cf_sensor.h"
 
 enum { OPT_SENSOR = 256, OPT_HOST_ID, OPT_EVENTS, OPT_NOW };
 

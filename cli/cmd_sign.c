@@ -13,12 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_template.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/lint.h>
+#include <cf/sign.h>
+#include <cf/template.h>
 #include "cli/cmd.h"
-#include "lint/cf_lint.h"
-#include "signing/cf_sig.h"
 
 static const char *base_name(const char *path)
 {

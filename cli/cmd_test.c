@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_template.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/compile.h>
+#include <cf/sensor.h>
+#include <cf/template.h>
 #include "cli/cmd.h"
-#include "sensor/cf_sensor.h"
 
 enum { OPT_REQUIRE_COVERAGE = 256 };
 

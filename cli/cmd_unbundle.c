@@ -14,10 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/bundle.h>
+#include <cf/sign.h>
 #include "cli/cmd.h"
-#include "release/cf_bundle.h"
-#include "signing/cf_sig.h"
 
 /* The verifier's notion of now; -1 when CFC_NOW is set but not a number. */
 static int verify_time(uint64_t *now)

@@ -18,10 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/bundle.h>
+#include <cf/sign.h>
 #include "cli/cmd.h"
-#include "release/cf_bundle.h"
-#include "signing/cf_sig.h"
 
 static int has_suffix(const char *s, const char *suffix)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/cf_format.h"
+#include <cf/format.h>
 #include "format/format_int.h"
 
 #define NO_STR UINT32_MAX

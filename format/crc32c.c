@@ -2,7 +2,7 @@
  * crc32c.c - CRC-32C, the channel-file checksum: SSE4.2 instruction when the
  * CPU has it, slice-by-8 tables otherwise.
  */
-#include "format/cf_format.h"
+#include <cf/format.h>
 #include "format/crc32c_table.h"
 #include "format/format_int.h"
 

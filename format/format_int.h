@@ -51,7 +51,7 @@
 
 #define CF_FLAG_SOURCE_MAP 0x1u
 
-/* Header field offsets (public as CF_HDR_* in cf_format.h). */
+/* Header field offsets (public as CF_HDR_* in <cf/format.h>). */
 #define H_MAGIC CF_HDR_MAGIC
 #define H_VERSION CF_HDR_VERSION
 #define H_HEADER_SIZE CF_HDR_HEADER_SIZE

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "format/cf_format.h"
+#include <cf/format.h>
 #include "format/format_int.h"
 
 const char *cf_strerror(cf_status st)

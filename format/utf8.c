@@ -1,7 +1,7 @@
 /*
  * utf8.c - UTF-8 validation for strings in channel files.
  */
-#include "format/cf_format.h"
+#include <cf/format.h>
 
 int cf_utf8_valid(const char *s, size_t len)
 {

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/cf_format.h"
+#include <cf/format.h>
 #include "format/format_int.h"
 
 /*

@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_diag.h"
+#include <cf/base.h>
+#include <cf/bundle.h>
+#include <cf/sign.h>
 #include "fuzz/fuzz_common.h"
-#include "release/cf_bundle.h"
-#include "signing/cf_sig.h"
 
 static const char PUBKEY[] = "untrusted comment: minisign public key 311911CD63E5A56C\n"
                              "RWRspeVjzREZMd2I9Bvv2gyvZk7jVKJRb3E/1EubvV5ZDuw1u6gloqS7\n";

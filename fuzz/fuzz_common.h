@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_template.h"
+#include <cf/base.h>
+#include <cf/template.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

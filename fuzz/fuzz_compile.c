@@ -5,17 +5,16 @@
  * An input holding the line "#--" is split there into two sources of one
  * channel (the multi-source agreement checks). Oracles on what compiles:
  * the format verifier accepts the output, the linter runs on it, and
- * `cfc dump` then compile gives the same bytes again (cf_dump.h).
+ * `cfc dump` then compile gives the same bytes again (<cf/compile.h>).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_diag.h"
-#include "cfc/cf_dump.h"
+#include <cf/base.h>
+#include <cf/compile.h>
+#include <cf/lint.h>
 #include "fuzz/fuzz_common.h"
-#include "lint/cf_lint.h"
 
 static const char SPLIT[] = "\n#--\n";
 

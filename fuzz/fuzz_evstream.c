@@ -24,11 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_diag.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/compile.h>
+#include <cf/sensor.h>
 #include "fuzz/fuzz_common.h"
-#include "sensor/cf_sensor.h"
 
 static const char *const RULES[] = {
     "samples/rules/c291-bad.yaml",        "samples/rules/c291-fixed.yaml",

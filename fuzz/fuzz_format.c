@@ -17,9 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_dump.h"
-#include "format/cf_format.h"
+#include <cf/compile.h>
+#include <cf/format.h>
 #include "fuzz/fuzz_common.h"
 
 /* A manifest for exactly the file's template; NULL when out of memory. */

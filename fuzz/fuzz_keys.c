@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cf/sign.h>
 #include "fuzz/fuzz_common.h"
-#include "signing/cf_sig.h"
 
 static const char PUBKEY[] = "untrusted comment: minisign public key 311911CD63E5A56C\n"
                              "RWRspeVjzREZMd2I9Bvv2gyvZk7jVKJRb3E/1EubvV5ZDuw1u6gloqS7\n";

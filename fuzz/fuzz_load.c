@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_diag.h"
-#include "format/cf_format.h"
+#include <cf/base.h>
+#include <cf/format.h>
+#include <cf/lint.h>
+#include <cf/sensor.h>
 #include "fuzz/fuzz_common.h"
-#include "lint/cf_lint.h"
-#include "sensor/cf_sensor.h"
 
 static void count_report(void *ud, const cf_sensor_report *r)
 {

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_template.h"
+#include <cf/base.h>
+#include <cf/template.h>
 #include "fuzz/fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

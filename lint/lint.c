@@ -1,6 +1,6 @@
 /*
  * lint.c - cross-check a channel file against the interpreter template of
- * every sensor build in scope (cf_lint.h, docs/lint-codes.md).
+ * every sensor build in scope (<cf/lint.h>, docs/lint-codes.md).
  *
  * Order of the checks, each reported in full before the next:
  *   1. the format verifier (nothing else runs on a file it rejects);
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lint/cf_lint.h"
+#include <cf/lint.h>
 #include "lint/lint_int.h"
 
 /* hdr_off for a finding about the file as a whole (a --sensor option). */

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/format.h>
 #include "template/regex_int.h" /* the regex policy: options, compile, limits */
-#include "format/cf_format.h"
 
 /*
  * Nonzero when a string (or, with is_regex, a pattern's literal text) holds

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "lint/lint_int.h"
 
 /* ---- Letters ------------------------------------------------------------- */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_util.h"
-#include "lint/cf_lint.h"
+#include <cf/base.h>
+#include <cf/lint.h>
 
 #ifndef CF_VERSION
 #define CF_VERSION "unknown"

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "release/cf_bundle.h"
+#include <cf/bundle.h>
 
 #define HASH_SIZE 32u
 #define HASH_HEX (2 * HASH_SIZE + 1)

@@ -31,7 +31,7 @@
 
 #include <jansson.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "release/bundle_int.h"
 
 #define STATE_MAX_SIZE ((size_t)16 << 20)

@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "release/bundle_int.h"
 
 /* ---- Records -------------------------------------------------------------- */

@@ -24,7 +24,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "release/bundle_int.h"
 
 /* An archive member to write: borrowed name and bytes. */

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "sensor/sensor_int.h"
 
 static uint16_t rd16(const uint8_t *p)

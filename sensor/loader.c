@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "sensor/sensor_int.h"
 
 /* "s" after a count other than one. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 #include "sensor/sensor_int.h"
 
 /* JIT stack for every regex of a sensor: 32 KiB growing up to 1 MiB. */

@@ -15,7 +15,7 @@
 
 #include "template/regex_int.h" /* the regex policy: options, compile, limits */
 
-#include "sensor/cf_sensor.h"
+#include <cf/sensor.h>
 
 /* One non-wildcard criterion. */
 typedef struct scrit {

@@ -34,7 +34,7 @@
 
 #include <stdarg.h>
 
-#include "signing/cf_sig.h"
+#include <cf/sign.h>
 
 #define PK_BYTES 42u
 #define SK_BYTES 158u

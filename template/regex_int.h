@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "format/cf_format.h"
+#include <cf/format.h>
 
 /* PCRE2's message and where in the pattern it points, for a refused one. */
 typedef struct cf_regex_error {

@@ -1,5 +1,5 @@
 /*
- * template.c - template manifests (cf_template.h): load, validate, look up.
+ * template.c - template manifests (<cf/template.h>): load, validate, look up.
  *
  * A manifest is one YAML mapping (docs/guide.md, section 1). Every
  * problem is reported at its line:col; a manifest with any error adds
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cfc/cf_template.h"
-#include "cfc/cf_util.h"
+#include <cf/base.h>
+#include <cf/template.h>
 #include "base/yaml_int.h"
 
 struct cf_template_set {

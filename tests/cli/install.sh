@@ -10,8 +10,8 @@ test -x "$p/bin/cfc"
 "$p/bin/cfc" --version | grep -q '^cfc [0-9]'
 "$p/bin/cfc" help compile | grep -q '^usage: cfc compile'
 for f in lib/libcf.a lib/pkgconfig/libcf.pc share/man/man1/cfc.1 \
-	share/bash-completion/completions/cfc include/cfc/format/cf_format.h \
-	include/cfc/signing/cf_sig.h include/cfc/sensor/cf_sensor.h; do
+	share/bash-completion/completions/cfc include/cf/format.h \
+	include/cf/sign.h include/cf/sensor.h; do
 	test -s "$p/$f" || { echo "missing $f" >&2; exit 1; }
 done
 # The man page renders and covers every subcommand.
@@ -30,12 +30,12 @@ done
 bash -n "$p/share/bash-completion/completions/cfc"
 # libcf.pc and the public headers are enough to build against libcf.
 cat >"$TMP/use.c" <<'C'
-#include <format/cf_format.h>
-#include <cfc/cf_template.h>
-#include <lint/cf_lint.h>
-#include <signing/cf_sig.h>
-#include <release/cf_bundle.h>
-#include <sensor/cf_sensor.h>
+#include <cf/format.h>
+#include <cf/template.h>
+#include <cf/lint.h>
+#include <cf/sign.h>
+#include <cf/bundle.h>
+#include <cf/sensor.h>
 #include <stdio.h>
 int main(int argc, char **argv)
 {

@@ -18,11 +18,11 @@
 #include <archive_entry.h>
 #include <cmocka.h>
 
-#include "cfc/cf_util.h"
-#include "format/cf_format.h"
+#include <cf/base.h>
+#include <cf/bundle.h>
+#include <cf/format.h>
+#include <cf/sign.h>
 #include "release/bundle_int.h"
-#include "release/cf_bundle.h"
-#include "signing/cf_sig.h"
 
 #define CREATED 1721361240u
 #define EXPIRES (CREATED + 86400u)

@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_template.h"
+#include <cf/compile.h>
+#include <cf/format.h>
+#include <cf/template.h>
 #include "base/yaml_int.h"
-#include "format/cf_format.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 

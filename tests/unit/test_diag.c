@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cfc/cf_diag.h"
+#include <cf/base.h>
 
 #define DIAG_CAP 100000u /* base/diag.c */
 

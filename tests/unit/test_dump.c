@@ -29,11 +29,10 @@
 #include <pcre2.h>
 #include <yaml.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_diag.h"
-#include "cfc/cf_dump.h"
-#include "cfc/cf_template.h"
-#include "format/cf_format.h"
+#include <cf/base.h>
+#include <cf/compile.h>
+#include <cf/format.h>
+#include <cf/template.h>
 
 /* Template names that match [a-z][a-z0-9-]{0,63} and that YAML reads as a
  * boolean or null when plain; the last one is an ordinary name. */

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "format/cf_format.h"
+#include <cf/format.h>
 #include "format/format_int.h"
 
 /* ---- fixtures ------------------------------------------------------------ */

@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "cfc/cf_template.h"
-#include "lint/cf_lint.h"
+#include <cf/lint.h>
+#include <cf/template.h>
 #include "lint/lint_int.h"
 
 /* Show a diagnostic when a test fails (the library formats, tests print). */

@@ -34,13 +34,12 @@
 
 #include <cmocka.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_diag.h"
-#include "cfc/cf_dump.h"
-#include "cfc/cf_template.h"
-#include "format/cf_format.h"
+#include <cf/base.h>
+#include <cf/compile.h>
+#include <cf/format.h>
+#include <cf/lint.h>
+#include <cf/template.h>
 #include "format/format_int.h"
-#include "lint/cf_lint.h"
 
 #define TEMPLATES "samples/templates"
 

@@ -17,13 +17,13 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "cfc/cf_compile.h"
-#include "cfc/cf_template.h"
-#include "cfc/cf_util.h"
-#include "format/cf_format.h"
-#include "sensor/cf_sensor.h"
+#include <cf/base.h>
+#include <cf/compile.h>
+#include <cf/format.h>
+#include <cf/sensor.h>
+#include <cf/sign.h>
+#include <cf/template.h>
 #include "sensor/sensor_int.h"
-#include "signing/cf_sig.h"
 
 #define TEMPLATES "samples/templates"
 

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "format/cf_format.h"
-#include "signing/cf_sig.h"
+#include <cf/format.h>
+#include <cf/sign.h>
 
 /* ---- fixtures ------------------------------------------------------------ */
 

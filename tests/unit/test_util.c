@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "cfc/cf_util.h"
+#include <cf/base.h>
 
 static char root[64];
 

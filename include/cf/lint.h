@@ -1,5 +1,5 @@
 /*
- * cf_lint.h - cross-check channel files against the interpreter template of
+ * lint.h - cross-check channel files against the interpreter template of
  * every sensor build in scope (docs/lint-codes.md: every check and its code).
  *
  * cf_lint_file() lints the bytes that will ship, not the source. Findings go
@@ -12,9 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_template.h"
-#include "format/cf_format.h"
+#include <cf/base.h>
+#include <cf/format.h>
+#include <cf/template.h>
 
 typedef struct cf_lint_opts {
 	/* Narrow the sensors in scope to these versions (NULL/0: all). */

@@ -1,5 +1,5 @@
 /*
- * cf_format.h - channel files: status codes, the deterministic builder, the
+ * format.h - channel files: status codes, the deterministic builder, the
  * strict verifier and the accessors that read a verified file.
  *
  * This component depends on nothing but the C library. The verifier does no

@@ -1,5 +1,5 @@
 /*
- * cf_bundle.h - signed release bundles: a reproducible tar archive (zstd or
+ * bundle.h - signed release bundles: a reproducible tar archive (zstd or
  * gzip) holding a signed manifest and signed channel files, the strict
  * in-memory verifier, and all-or-nothing installation with rollback state.
  *
@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfc/cf_diag.h"
-#include "format/cf_format.h"
-#include "signing/cf_sig.h"
+#include <cf/base.h>
+#include <cf/format.h>
+#include <cf/sign.h>
 
 /* ---- Caps (docs/bundles.md, "Caps") ---------------------------------------- */
 

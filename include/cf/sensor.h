@@ -1,5 +1,5 @@
 /*
- * cf_sensor.h - the reference sensor: what each build supplies, the content
+ * sensor.h - the reference sensor: what each build supplies, the content
  * loader and the content interpreter (docs/sensor.md).
  *
  * A cf_sensor models one sensor build (a version such as "7.16.0"). It
@@ -19,10 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfc/cf_diag.h"
-#include "cfc/cf_template.h"
-#include "format/cf_format.h"
-#include "signing/cf_sig.h"
+#include <cf/base.h>
+#include <cf/format.h>
+#include <cf/sign.h>
+#include <cf/template.h>
 
 /* ---- What the reference sensor supplies: one definition, in C ------------ */
 

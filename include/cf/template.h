@@ -1,5 +1,5 @@
 /*
- * cf_template.h - template manifests: what each deployed sensor build's
+ * template.h - template manifests: what each deployed sensor build's
  * content interpreter supplies for one template type (docs/guide.md,
  * "Template manifests and the sensor matrix"; docs/schema/template.schema.json).
  *
@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cfc/cf_diag.h"
-#include "format/cf_format.h"
+#include <cf/base.h>
+#include <cf/format.h>
 
 #define CF_DEFAULT_REGEX_MAX_LENGTH 1024u
 #define CF_DEFAULT_REGEX_MATCH_LIMIT 100000u

@@ -1,5 +1,5 @@
 /*
- * cf_sig.h - minisign-compatible keys and signatures for channel files.
+ * sign.h - minisign-compatible keys and signatures for channel files.
  *
  * Key and signature files are byte-compatible with minisign (0.6 to 0.12):
  * stock `minisign -V` verifies what cf_sig_sign_channel() writes, and secret
@@ -10,13 +10,13 @@
  * sodium_malloc() memory and are wiped when freed. Nothing here prints or
  * exits; reading a password from the terminal is the front end's job.
  */
-#ifndef CF_SIG_H
-#define CF_SIG_H
+#ifndef CF_SIGN_H
+#define CF_SIGN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "format/cf_format.h"
+#include <cf/format.h>
 
 #define CF_KEY_ID_SIZE 8u
 /* The most bytes of comment text (after "untrusted comment: " or
