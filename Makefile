@@ -65,11 +65,19 @@ msg = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
 COMPONENTS := format base template cfc lint signing release sensor
-LIB_SRCS := $(wildcard $(addsuffix /*.c,$(COMPONENTS)))
+# Entry points for tests only (they skip checks a sensor must make): in the
+# test archive, never in the installed libcf.a.
+TESTING_SRCS := sensor/load_unchecked.c
+LIB_SRCS := $(filter-out $(TESTING_SRCS),$(wildcard $(addsuffix /*.c,$(COMPONENTS))))
 CLI_SRCS := $(wildcard cli/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TESTING_OBJS := $(TESTING_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+# libcf.a exports the public API (CF_API in include/cf/*.h) and nothing else;
+# the unit tests, fuzz targets, cfc-failalloc and cfbench call internal
+# functions too and link every object from libcf-internal.a.
 LIBCF := $(BUILD)/libcf.a
+LIBCF_INTERNAL := $(BUILD)/libcf-internal.a
 CFC := $(BUILD)/cfc
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -122,41 +130,55 @@ all: $(CFC)
 $(BUILD)/obj/%.o: %.c | $(DEPS_PREREQ)
 	@mkdir -p $(@D)
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(OBJ_CFLAGS) -c -o $@ $<
 
+# Library code exports only what a public header marks CF_API.
+$(LIB_OBJS) $(TESTING_OBJS): OBJ_CFLAGS := -fvisibility=hidden
+
+# The installed library: one partial link of every library object, whose
+# hidden symbols are then made local, so that nothing but the public API
+# can be linked against (tests/cli/api.sh).
+LD ?= ld
+OBJCOPY ?= objcopy
 $(LIBCF): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ $(BUILD)/libcf.o && $(LD) -r -o $(BUILD)/libcf.o $^ \
+		&& $(OBJCOPY) --localize-hidden $(BUILD)/libcf.o && ar rcs $@ $(BUILD)/libcf.o
+
+$(LIBCF_INTERNAL): $(LIB_OBJS) $(TESTING_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# The program links the installed library: it can use the public API only.
 $(CFC): $(CLI_OBJS) $(LIBCF)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(LIBCF) $(PKG_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF_INTERNAL)
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBCF) $(PKG_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(LIBCF_INTERNAL) $(PKG_LIBS) $(TEST_LIBS)
 
 .SECONDARY:
 
 # cfc with every allocation of its own code routed through failalloc.c, for
 # the allocation-failure loop (tests/torture/alloc.sh).
 WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
-$(BUILD)/cfc-failalloc: $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF)
+$(BUILD)/cfc-failalloc: $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF_INTERNAL)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) $(WRAP_ALLOC) -o $@ $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(WRAP_ALLOC) -o $@ $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF_INTERNAL) $(PKG_LIBS)
 
 # A fuzz target with a plain main() that replays saved inputs (make check).
-$(BUILD)/replay/%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/replay.o $(LIBCF)
+$(BUILD)/replay/%: $(BUILD)/obj/fuzz/fuzz_%.o $(BUILD)/obj/fuzz/replay.o $(LIBCF_INTERNAL)
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/fuzz/replay.o $(LIBCF) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/obj/fuzz/replay.o $(LIBCF_INTERNAL) $(PKG_LIBS)
 
 # The same target linked with libFuzzer (make fuzz, FUZZ=1 build only).
-$(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/fuzz_%.o $(LIBCF)
+$(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/fuzz_%.o $(LIBCF_INTERNAL)
 	@mkdir -p $(@D)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBCF) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBCF_INTERNAL) $(PKG_LIBS)
 
 # --- tests ------------------------------------------------------------------
 
@@ -266,4 +288,4 @@ format:
 	clang-format -i $(filter-out format/crc32c_table.h,$(wildcard */*.c */*.h include/cf/*.h tests/unit/*.c))
 
 -include $(FUZZ_SRCS:%.c=$(BUILD)/obj/%.d) $(BUILD)/obj/fuzz/replay.d
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:%.c=$(BUILD)/obj/%.d) $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.d)
+-include $(LIB_OBJS:.o=.d) $(TESTING_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_SRCS:%.c=$(BUILD)/obj/%.d) $(UNIT_HELPERS:%.c=$(BUILD)/obj/%.d)

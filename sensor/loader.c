@@ -641,16 +641,3 @@ cf_status cf_sensor_load(cf_sensor *s, const char *path, const uint8_t *buf, siz
 {
 	return cf_sensor_load_impl(s, path, buf, len, sig, sig_len, 1, res, diags);
 }
-
-cf_status cf_sensor_load_unchecked(cf_sensor *s, const char *path, const uint8_t *buf, size_t len,
-                                   cf_sensor_load_result *res, cf_diag_list *diags)
-{
-	/* No signature either: this entry exists only to bypass checks in tests. */
-	const cf_pubkey *pk = s ? s->pk : NULL;
-	if (s)
-		s->pk = NULL;
-	cf_status st = cf_sensor_load_impl(s, path, buf, len, NULL, 0, 0, res, diags);
-	if (s)
-		s->pk = pk;
-	return st;
-}

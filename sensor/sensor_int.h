@@ -129,7 +129,8 @@ size_t cf_sensor_regex_literal(const char *p, size_t n, char *out, char *cur);
  * TEST ONLY: cf_sensor_load() without step 5, the field-count check. It
  * lets tests/unit/test_sensor.c hand the interpreter content whose criteria
  * name fields this build does not supply, to show that the interpreter's
- * own bounds check holds. A sensor never calls it.
+ * own bounds check holds. A sensor never calls it. It is in
+ * sensor/load_unchecked.c, which only the test archive holds, not libcf.a.
  */
 cf_status cf_sensor_load_unchecked(cf_sensor *s, const char *path, const uint8_t *buf, size_t len,
                                    cf_sensor_load_result *res, cf_diag_list *diags);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include <cf/api.h>
 #include <cf/format.h>
 
 /* ---- Files, outputs and buffers (base/util.c) ------------------------------- */
@@ -33,7 +34,8 @@
  * CF_ERR_NOMEM sets it to ENOMEM; CF_ERR_LIMIT means the file is larger
  * than cap.
  */
-cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len, int *err_no);
+CF_API cf_status cf_file_read(const char *path, size_t cap, uint8_t **buf, size_t *len,
+                              int *err_no);
 
 /*
  * err_no values for files the helpers below refuse by their kind. They are
@@ -56,7 +58,7 @@ enum {
  * 'PATH': ...": strerror() for an errno, "out of memory" for ENOMEM, "I/O
  * error" for 0, and a sentence for each CF_EFILE_* value. Never NULL.
  */
-const char *cf_file_strerror(int err_no);
+CF_API const char *cf_file_strerror(int err_no);
 
 /* Flags of cf_file_read_ex(). */
 #define CF_READ_REGULAR 1u  /* only a regular file; never blocks on a FIFO or device */
@@ -69,8 +71,8 @@ const char *cf_file_strerror(int err_no);
  * of CF_EFILE_*) without ever being read or waited on. "-" is stdin and
  * takes no flags.
  */
-cf_status cf_file_read_ex(const char *path, size_t cap, unsigned flags, uint8_t **buf, size_t *len,
-                          int *err_no);
+CF_API cf_status cf_file_read_ex(const char *path, size_t cap, unsigned flags, uint8_t **buf,
+                                 size_t *len, int *err_no);
 
 /*
  * Write buf to an output path. What happens depends on what path names,
@@ -97,8 +99,8 @@ cf_status cf_file_read_ex(const char *path, size_t cap, unsigned flags, uint8_t 
  * CF_ERR_IO sets *err_no to an errno or a CF_EFILE_* value; CF_ERR_NOMEM
  * sets it to ENOMEM.
  */
-cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
-                               int exclusive, int *err_no);
+CF_API cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+                                      int exclusive, int *err_no);
 
 /*
  * cf_file_write_atomic() in two steps, for a run that writes several outputs
@@ -113,11 +115,11 @@ cf_status cf_file_write_atomic(const char *path, const void *buf, size_t len, mo
  * temporary. Errors as for cf_file_write_atomic().
  */
 typedef struct cf_staged cf_staged;
-cf_status cf_file_stage(const char *path, const void *buf, size_t len, mode_t mode,
-                        int exclusive, cf_staged **out, int *err_no);
-int cf_file_staged_through(const cf_staged *s);
-cf_status cf_file_commit(cf_staged *s, int *err_no);
-void cf_file_discard(cf_staged *s);
+CF_API cf_status cf_file_stage(const char *path, const void *buf, size_t len, mode_t mode,
+                               int exclusive, cf_staged **out, int *err_no);
+CF_API int cf_file_staged_through(const cf_staged *s);
+CF_API cf_status cf_file_commit(cf_staged *s, int *err_no);
+CF_API void cf_file_discard(cf_staged *s);
 
 /*
  * Whether cf_file_write_atomic() would take path, without writing anything:
@@ -125,7 +127,7 @@ void cf_file_discard(cf_staged *s);
  * (a directory, socket, block device, dangling link; EEXIST when exclusive).
  * For a run that checks every output before the first is written.
  */
-int cf_file_check_output(const char *path, int exclusive);
+CF_API int cf_file_check_output(const char *path, int exclusive);
 
 /*
  * The identities (st_dev, st_ino after following symbolic links) of the
@@ -137,18 +139,18 @@ int cf_file_check_output(const char *path, int exclusive);
 typedef struct cf_inputs cf_inputs;
 
 /* NULL when out of memory. Free with cf_inputs_free() (NULL is fine). */
-cf_inputs *cf_inputs_new(void);
-void cf_inputs_free(cf_inputs *in);
+CF_API cf_inputs *cf_inputs_new(void);
+CF_API void cf_inputs_free(cf_inputs *in);
 
 /* Record one input path (copied). CF_OK or CF_ERR_NOMEM. */
-cf_status cf_inputs_add(cf_inputs *in, const char *path);
+CF_API cf_status cf_inputs_add(cf_inputs *in, const char *path);
 
 /*
  * Record a template argument (-t): a file, or when path is a directory
  * every entry cf_is_manifest_name() accepts, as cf_templates_load() reads
  * them. Nothing is opened but the directory. CF_OK or CF_ERR_NOMEM.
  */
-cf_status cf_inputs_add_templates(cf_inputs *in, const char *path);
+CF_API cf_status cf_inputs_add_templates(cf_inputs *in, const char *path);
 
 /*
  * The input that output names (a regular file with the same st_dev and
@@ -156,7 +158,7 @@ cf_status cf_inputs_add_templates(cf_inputs *in, const char *path);
  * for "-", for an output that does not exist yet, and for one that is not
  * a regular file (a device or FIFO is written through, never replaced).
  */
-const char *cf_inputs_clash(const cf_inputs *in, const char *output);
+CF_API const char *cf_inputs_clash(const cf_inputs *in, const char *output);
 
 /*
  * Whether two output paths name the same file: by identity when both
@@ -164,7 +166,7 @@ const char *cf_inputs_clash(const cf_inputs *in, const char *output);
  * does ("k", "./k" and "d/../k" are one file). 1 same, 0 not, -1 out of
  * memory.
  */
-int cf_same_output(const char *a, const char *b);
+CF_API int cf_same_output(const char *a, const char *b);
 
 /*
  * 1 when path is a symbolic link whose target does not exist (or cannot be
@@ -172,15 +174,15 @@ int cf_same_output(const char *a, const char *b);
  * outputs asks first, because an earlier output of the same run could
  * create the link's target and the later write would then replace it.
  */
-int cf_output_dangling(const char *path);
+CF_API int cf_output_dangling(const char *path);
 
 /* 1 when a directory entry's name is one cf_templates_load() reads from a
  * template directory: "*.yaml", not hidden. */
-int cf_is_manifest_name(const char *name);
+CF_API int cf_is_manifest_name(const char *name);
 
 /* write() all len bytes, retrying short writes and EINTR; 0, or -1 with
  * errno set. */
-int cf_write_all(int fd, const void *buf, size_t len);
+CF_API int cf_write_all(int fd, const void *buf, size_t len);
 
 /* A growable byte buffer with a hard cap on its size. */
 typedef struct cf_buf {
@@ -189,17 +191,18 @@ typedef struct cf_buf {
 } cf_buf;
 
 /* limit: the most bytes the buffer may ever hold (0: SIZE_MAX / 2). */
-void cf_buf_init(cf_buf *b, size_t limit);
-void cf_buf_free(cf_buf *b);
+CF_API void cf_buf_init(cf_buf *b, size_t limit);
+CF_API void cf_buf_free(cf_buf *b);
 /* CF_ERR_NOMEM, or CF_ERR_LIMIT past the buffer's limit. */
-cf_status cf_buf_reserve(cf_buf *b, size_t extra);
-cf_status cf_buf_append(cf_buf *b, const void *data, size_t n);
-cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+CF_API cf_status cf_buf_reserve(cf_buf *b, size_t extra);
+CF_API cf_status cf_buf_append(cf_buf *b, const void *data, size_t n);
+CF_API cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Detach the data (NUL-terminated) and reset b; caller frees with free(). */
-char *cf_buf_take(cf_buf *b, size_t *len);
+CF_API char *cf_buf_take(cf_buf *b, size_t *len);
 
 /* strdup that returns NULL on NULL input or when out of memory. */
-char *cf_strdup(const char *s);
+CF_API char *cf_strdup(const char *s);
 
 /* ---- Diagnostics (base/diag.c) ---------------------------------------------- */
 
@@ -229,8 +232,8 @@ typedef struct cf_diag {
 typedef struct cf_diag_list cf_diag_list;
 
 /* Returns NULL when out of memory. Caller frees with cf_diags_free(). */
-cf_diag_list *cf_diags_new(void);
-void cf_diags_free(cf_diag_list *l);
+CF_API cf_diag_list *cf_diags_new(void);
+CF_API void cf_diags_free(cf_diag_list *l);
 
 /*
  * Append a diagnostic; path is copied, message is printf-formatted. Returns
@@ -238,31 +241,31 @@ void cf_diags_free(cf_diag_list *l);
  * caller may fill the context fields with cf_diag_set_context(), or NULL
  * when out of memory (the list then remembers that it lost an entry).
  */
-cf_diag *cf_diag_add(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
-                     uint32_t line, uint32_t col, const char *fmt, ...)
+CF_API cf_diag *cf_diag_add(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
+                            uint32_t line, uint32_t col, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-cf_diag *cf_diag_addv(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
-                      uint32_t line, uint32_t col, const char *fmt, va_list ap);
+CF_API cf_diag *cf_diag_addv(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
+                             uint32_t line, uint32_t col, const char *fmt, va_list ap);
 /* Same, located by byte offset in a binary file. */
-cf_diag *cf_diag_add_offset(cf_diag_list *l, cf_severity sev, const char *code, const char *path,
-                            uint64_t offset, const char *fmt, ...)
+CF_API cf_diag *cf_diag_add_offset(cf_diag_list *l, cf_severity sev, const char *code,
+                                   const char *path, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 /* Copies field_name and sensor (either may be NULL). */
-cf_status cf_diag_set_context(cf_diag *d, uint32_t channel, uint32_t instance, int field,
-                              const char *field_name, const char *sensor);
+CF_API cf_status cf_diag_set_context(cf_diag *d, uint32_t channel, uint32_t instance, int field,
+                                     const char *field_name, const char *sensor);
 
-size_t cf_diags_count(const cf_diag_list *l);
-const cf_diag *cf_diags_get(const cf_diag_list *l, size_t i);
-size_t cf_diags_errors(const cf_diag_list *l);
-size_t cf_diags_warnings(const cf_diag_list *l);
+CF_API size_t cf_diags_count(const cf_diag_list *l);
+CF_API const cf_diag *cf_diags_get(const cf_diag_list *l, size_t i);
+CF_API size_t cf_diags_errors(const cf_diag_list *l);
+CF_API size_t cf_diags_warnings(const cf_diag_list *l);
 /* Nonzero when an append failed for lack of memory. */
-int cf_diags_oom(const cf_diag_list *l);
+CF_API int cf_diags_oom(const cf_diag_list *l);
 /* Turn every warning into an error (--werror). */
-void cf_diags_promote_warnings(cf_diag_list *l);
+CF_API void cf_diags_promote_warnings(cf_diag_list *l);
 /* Stable sort by path, line, col (then insertion order). */
-void cf_diags_sort(cf_diag_list *l);
+CF_API void cf_diags_sort(cf_diag_list *l);
 
-const char *cf_severity_label(cf_severity sev); /* "error", "warning", "note" */
+CF_API const char *cf_severity_label(cf_severity sev); /* "error", "warning", "note" */
 
 /*
  * One diagnostic as a line of text: PATH:LINE:COL: error: MESSAGE [CODE]
@@ -272,7 +275,7 @@ const char *cf_severity_label(cf_severity sev); /* "error", "warning", "note" */
  * malloc'd string the caller frees with free(), or NULL when out of memory.
  * Front ends print it; the library does not.
  */
-char *cf_diag_format(const cf_diag *d, int color);
+CF_API char *cf_diag_format(const cf_diag *d, int color);
 
 /*
  * Nonzero for the code points text output shows as \uNNNN although they are
@@ -283,7 +286,7 @@ char *cf_diag_format(const cf_diag *d, int color);
  * and U+FEFF (zero width: two names that print alike). `cfc dump` writes
  * them as \uNNNN escapes in double quotes too.
  */
-int cf_text_invisible(uint32_t cp);
+CF_API int cf_text_invisible(uint32_t cp);
 
 /*
  * Text from inputs (paths, names, regexes, values, comments) made safe for a
@@ -308,11 +311,11 @@ int cf_text_invisible(uint32_t cp);
  * consumes something; call again with the rest. Never allocates.
  */
 #define CF_TEXT_ESCAPE_MIN 7
-size_t cf_text_escape(const char *s, size_t len, char *out, size_t cap, size_t *out_len);
+CF_API size_t cf_text_escape(const char *s, size_t len, char *out, size_t cap, size_t *out_len);
 
 /* The same escaping, appended to b. CF_ERR_NOMEM, or CF_ERR_LIMIT past b's
  * limit (b then holds a prefix of the escaped text). */
-cf_status cf_text_escape_buf(cf_buf *b, const char *s, size_t len);
+CF_API cf_status cf_text_escape_buf(cf_buf *b, const char *s, size_t len);
 
 /* ---- What one YAML source may hold (base/yaml.c) ---------------------------- */
 

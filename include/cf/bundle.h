@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/api.h>
 #include <cf/base.h>
 #include <cf/format.h>
 #include <cf/sign.h>
@@ -53,7 +54,7 @@ typedef enum cf_bundle_compression {
  * The compression a bundle path asks for by its extension: ".tar.zst" or
  * ".tar.gz"; 0 for anything else.
  */
-cf_bundle_compression cf_bundle_compression_for_path(const char *path);
+CF_API cf_bundle_compression cf_bundle_compression_for_path(const char *path);
 
 /*
  * Nonzero when path looks like a bundle rather than a channel file: its
@@ -61,14 +62,14 @@ cf_bundle_compression cf_bundle_compression_for_path(const char *path);
  * are a zstd or gzip magic or a ustar header. Reads at most 512 bytes; an
  * unreadable file gives 0 (the caller's own open reports the error).
  */
-int cf_bundle_path_is_bundle(const char *path);
+CF_API int cf_bundle_path_is_bundle(const char *path);
 
 /*
  * A plain entry name: 1..CF_BUNDLE_MAX_NAME bytes of [A-Za-z0-9._+-], not
  * starting with '.' or '-' (so no "..", no hidden files, no "/", no
  * absolute paths, no options). Returns 1 when valid.
  */
-int cf_bundle_name_valid(const char *name, size_t len);
+CF_API int cf_bundle_name_valid(const char *name, size_t len);
 
 /* ---- Creating ---------------------------------------------------------- */
 
@@ -93,7 +94,7 @@ typedef struct cf_bundle_ring {
 /* 1 when rings are valid: 1..CF_BUNDLE_MAX_RINGS of them, names valid and
  * distinct, percentages strictly rising and the last one 100. Otherwise 0
  * and msg (msg_cap bytes) says what is wrong. */
-int cf_bundle_rings_valid(const cf_bundle_ring *rings, size_t n, char *msg, size_t msg_cap);
+CF_API int cf_bundle_rings_valid(const cf_bundle_ring *rings, size_t n, char *msg, size_t msg_cap);
 
 typedef struct cf_bundle_create_opts {
 	uint64_t bundle_version; /* 1..2^63-1 */
@@ -114,9 +115,9 @@ typedef struct cf_bundle_create_opts {
  * Borrows everything; on CF_OK *out is malloc'd and the caller frees it
  * with free(). path names the output in diagnostics.
  */
-cf_status cf_bundle_create(const cf_seckey *sk, const cf_bundle_input *files, size_t count,
-                           const cf_bundle_create_opts *opts, const char *path, uint8_t **out,
-                           size_t *out_len, cf_diag_list *diags);
+CF_API cf_status cf_bundle_create(const cf_seckey *sk, const cf_bundle_input *files, size_t count,
+                                  const cf_bundle_create_opts *opts, const char *path,
+                                  uint8_t **out, size_t *out_len, cf_diag_list *diags);
 
 /* ---- Verifying (in memory) -------------------------------------------- */
 
@@ -158,22 +159,23 @@ typedef struct cf_bundle_open_opts {
  * The bundle copies what it keeps: buf may be freed afterwards. On CF_OK
  * *out is the verified bundle; the caller frees it with cf_bundle_free().
  */
-cf_status cf_bundle_open(const uint8_t *buf, size_t len, const cf_pubkey *pk,
-                         const cf_bundle_open_opts *opts, cf_bundle **out, cf_diag_list *diags);
-void cf_bundle_free(cf_bundle *b);
+CF_API cf_status cf_bundle_open(const uint8_t *buf, size_t len, const cf_pubkey *pk,
+                                const cf_bundle_open_opts *opts, cf_bundle **out,
+                                cf_diag_list *diags);
+CF_API void cf_bundle_free(cf_bundle *b);
 
-uint64_t cf_bundle_version(const cf_bundle *b);
-uint64_t cf_bundle_created(const cf_bundle *b);
-uint64_t cf_bundle_expires(const cf_bundle *b);
+CF_API uint64_t cf_bundle_version(const cf_bundle *b);
+CF_API uint64_t cf_bundle_created(const cf_bundle *b);
+CF_API uint64_t cf_bundle_expires(const cf_bundle *b);
 /* Files in the manifest's order (ascending by name). */
-size_t cf_bundle_file_count(const cf_bundle *b);
-const cf_bundle_file *cf_bundle_file_at(const cf_bundle *b, size_t i);
+CF_API size_t cf_bundle_file_count(const cf_bundle *b);
+CF_API const cf_bundle_file *cf_bundle_file_at(const cf_bundle *b, size_t i);
 /* Rings in manifest order; the name is owned by the bundle. */
-size_t cf_bundle_ring_count(const cf_bundle *b);
-cf_bundle_ring cf_bundle_ring_at(const cf_bundle *b, size_t i);
+CF_API size_t cf_bundle_ring_count(const cf_bundle *b);
+CF_API cf_bundle_ring cf_bundle_ring_at(const cf_bundle *b, size_t i);
 /* The signed manifest and its signature, as in the archive (borrowed). */
-const uint8_t *cf_bundle_manifest(const cf_bundle *b, size_t *len);
-const char *cf_bundle_manifest_sig(const cf_bundle *b, size_t *len);
+CF_API const uint8_t *cf_bundle_manifest(const cf_bundle *b, size_t *len);
+CF_API const char *cf_bundle_manifest_sig(const cf_bundle *b, size_t *len);
 
 /* ---- Installing ---------------------------------------------------------- */
 
@@ -185,8 +187,8 @@ const char *cf_bundle_manifest_sig(const cf_bundle *b, size_t *len);
  * CF_OK, CF_ERR_REJECTED (diagnostics), CF_ERR_IO for an unreadable or
  * malformed state file.
  */
-cf_status cf_bundle_check_state(const cf_bundle *b, const char *state_dir, const char *path,
-                                cf_diag_list *diags);
+CF_API cf_status cf_bundle_check_state(const cf_bundle *b, const char *state_dir, const char *path,
+                                       cf_diag_list *diags);
 
 /*
  * Install a verified bundle into dir (which must exist): with state_dir
@@ -198,7 +200,7 @@ cf_status cf_bundle_check_state(const cf_bundle *b, const char *state_dir, const
  * CF_OK, CF_ERR_REJECTED (rollback), CF_ERR_IO (*err_no set when non-NULL),
  * CF_ERR_NOMEM.
  */
-cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *state_dir,
-                            const char *path, cf_diag_list *diags, int *err_no);
+CF_API cf_status cf_bundle_install(const cf_bundle *b, const char *dir, const char *state_dir,
+                                   const char *path, cf_diag_list *diags, int *err_no);
 
 #endif

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/api.h>
 #include <cf/base.h>
 #include <cf/format.h>
 #include <cf/template.h>
@@ -69,35 +70,35 @@ typedef struct cf_compile_result cf_compile_result;
  * CF_ERR_REJECTED: errors were appended to diags; CF_ERR_NOMEM,
  * CF_ERR_INTERNAL otherwise. *out is NULL unless CF_OK.
  */
-cf_status cf_compile_sources(const cf_compile_options *opt, const cf_compile_source *src, size_t n,
-                             cf_diag_list *diags, cf_compile_result **out);
+CF_API cf_status cf_compile_sources(const cf_compile_options *opt, const cf_compile_source *src,
+                                    size_t n, cf_diag_list *diags, cf_compile_result **out);
 
 /*
  * The same for files ("-" is stdin), read with a 16 MiB cap. An unreadable
  * file gives a diagnostic without a path ("cannot open 'x': ...") and
  * CF_ERR_IO, after every other file was still checked.
  */
-cf_status cf_compile_files(const cf_compile_options *opt, const char *const *paths, size_t n,
-                           cf_diag_list *diags, cf_compile_result **out);
+CF_API cf_status cf_compile_files(const cf_compile_options *opt, const char *const *paths, size_t n,
+                                  cf_diag_list *diags, cf_compile_result **out);
 
-void cf_compile_result_free(cf_compile_result *r);
+CF_API void cf_compile_result_free(cf_compile_result *r);
 
 /* The channel file; borrowed from r. */
-const uint8_t *cf_compile_result_bytes(const cf_compile_result *r, size_t *len);
-uint32_t cf_compile_result_channel(const cf_compile_result *r);
-uint64_t cf_compile_result_version(const cf_compile_result *r);
+CF_API const uint8_t *cf_compile_result_bytes(const cf_compile_result *r, size_t *len);
+CF_API uint32_t cf_compile_result_channel(const cf_compile_result *r);
+CF_API uint64_t cf_compile_result_version(const cf_compile_result *r);
 /* The template the sources name; borrowed from the options' set. */
-const cf_template *cf_compile_result_template(const cf_compile_result *r);
+CF_API const cf_template *cf_compile_result_template(const cf_compile_result *r);
 
 /* The embedded tests, in source order; borrowed from r. */
-size_t cf_compile_result_test_count(const cf_compile_result *r);
-const cf_rule_test *cf_compile_result_test(const cf_compile_result *r, size_t i);
+CF_API size_t cf_compile_result_test_count(const cf_compile_result *r);
+CF_API const cf_rule_test *cf_compile_result_test(const cf_compile_result *r, size_t i);
 
 /*
  * The default output name "C-<channel, 8 digits>-<version, 8 digits>.cf"
  * into buf; returns the length snprintf would write (>= size: truncated).
  */
-int cf_compile_default_name(uint32_t channel, uint64_t version, char *buf, size_t size);
+CF_API int cf_compile_default_name(uint32_t channel, uint64_t version, char *buf, size_t size);
 
 /* ---- Dump (cfc/dump.c) ------------------------------------------------------ */
 
@@ -123,7 +124,7 @@ int cf_compile_default_name(uint32_t channel, uint64_t version, char *buf, size_
  * case), quoted otherwise. Borrows v; on CF_OK
  * *out is a NUL-terminated malloc'd string the caller frees with free().
  */
-cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len);
+CF_API cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len);
 
 /*
  * The same header with instances [first, first + count) only: one part of a
@@ -132,12 +133,12 @@ cf_status cf_dump_yaml(const cf_view *v, char **out, size_t *out_len);
  * number of YAML nodes written, as the rule-source reader counts them
  * against CF_YAML_MAX_NODES. CF_ERR_INVALID for a range outside the file.
  */
-cf_status cf_dump_yaml_part(const cf_view *v, uint32_t first, uint32_t count, char **out,
-                            size_t *out_len, size_t *nodes);
+CF_API cf_status cf_dump_yaml_part(const cf_view *v, uint32_t first, uint32_t count, char **out,
+                                   size_t *out_len, size_t *nodes);
 
 /* JSON: one object with the whole header, the field table and every
  * instance (non-wildcard criteria only). uint values above 2^63-1 are
  * written as decimal strings. Same ownership as cf_dump_yaml(). */
-cf_status cf_dump_json(const cf_view *v, char **out, size_t *out_len);
+CF_API cf_status cf_dump_json(const cf_view *v, char **out, size_t *out_len);
 
 #endif

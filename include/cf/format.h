@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/api.h>
+
 /* One status enum for all of libcf; cf_strerror() names each. */
 typedef enum cf_status {
 	CF_OK = 0,
@@ -29,7 +31,7 @@ typedef enum cf_status {
 	CF_ERR_INTERNAL,    /* a bug */
 } cf_status;
 
-const char *cf_strerror(cf_status st);
+CF_API const char *cf_strerror(cf_status st);
 
 /*
  * The diagnostic code of a verifier verdict, one per status, for every
@@ -38,7 +40,7 @@ const char *cf_strerror(cf_status st);
  * "out-of-memory" (CF_ERR_NOMEM), and "format-corrupt" for every other
  * failure; NULL for CF_OK.
  */
-const char *cf_verify_code(cf_status st);
+CF_API const char *cf_verify_code(cf_status st);
 
 /* Caps the verifier enforces (format/SPEC.md, "Limits"). */
 #define CF_FORMAT_VERSION 1u
@@ -94,16 +96,16 @@ enum cf_severity_level {
 /* Names for the enums above ("string", "regex", "detect", "high", ...);
  * NULL for a value outside the enum. The parse functions return 0 when the
  * name is unknown. */
-const char *cf_field_type_name(unsigned type);
-const char *cf_crit_kind_name(unsigned kind);
+CF_API const char *cf_field_type_name(unsigned type);
+CF_API const char *cf_crit_kind_name(unsigned kind);
 /* The kind with its indefinite article, for messages: "a wildcard" (kind
  * any), "an equals", "a prefix", "a regex", "a range"; NULL outside the enum. */
-const char *cf_crit_kind_phrase(unsigned kind);
-const char *cf_action_name(unsigned action);
-const char *cf_severity_name(unsigned severity);
-unsigned cf_field_type_parse(const char *name);
-unsigned cf_action_parse(const char *name);
-unsigned cf_severity_parse(const char *name);
+CF_API const char *cf_crit_kind_phrase(unsigned kind);
+CF_API const char *cf_action_name(unsigned action);
+CF_API const char *cf_severity_name(unsigned severity);
+CF_API unsigned cf_field_type_parse(const char *name);
+CF_API unsigned cf_action_parse(const char *name);
+CF_API unsigned cf_severity_parse(const char *name);
 
 /* A string: in a verified file ptr is NUL-terminated inside the buffer. */
 typedef struct cf_str {
@@ -181,20 +183,20 @@ typedef struct cf_view {
  * before it returns): CF_ERR_NOMEM when that allocation fails, the only
  * failure that is not a verdict on the file.
  */
-cf_status cf_verify(const uint8_t *buf, size_t len, cf_view *view, cf_verify_error *err);
+CF_API cf_status cf_verify(const uint8_t *buf, size_t len, cf_view *view, cf_verify_error *err);
 
 /* Accessors on a verified view: indexes must be below the header counts. */
-void cf_view_field(const cf_view *v, unsigned field, cf_str *name, uint8_t *type);
-void cf_view_instance(const cf_view *v, uint32_t index, cf_instance *out);
-void cf_view_criterion(const cf_view *v, uint32_t index, unsigned field, cf_criterion *out);
+CF_API void cf_view_field(const cf_view *v, unsigned field, cf_str *name, uint8_t *type);
+CF_API void cf_view_instance(const cf_view *v, uint32_t index, cf_instance *out);
+CF_API void cf_view_criterion(const cf_view *v, uint32_t index, unsigned field, cf_criterion *out);
 /* Source locations; all zero when the file carries no source map. */
-void cf_view_instance_loc(const cf_view *v, uint32_t index, cf_srcloc *out);
-void cf_view_criterion_loc(const cf_view *v, uint32_t index, unsigned field, cf_srcloc *out);
+CF_API void cf_view_instance_loc(const cf_view *v, uint32_t index, cf_srcloc *out);
+CF_API void cf_view_criterion_loc(const cf_view *v, uint32_t index, unsigned field, cf_srcloc *out);
 /* Byte offset in the file of an instance record, or of one of its
  * criteria (field >= 0), for diagnostics about files without a source map. */
-uint64_t cf_view_instance_offset(const cf_view *v, uint32_t index, int field);
+CF_API uint64_t cf_view_instance_offset(const cf_view *v, uint32_t index, int field);
 /* Index of the instance with this id, or -1. Binary search: ids ascend. */
-int64_t cf_view_find_instance(const cf_view *v, uint32_t id);
+CF_API int64_t cf_view_find_instance(const cf_view *v, uint32_t id);
 
 /* ---- Builder ----------------------------------------------------------- */
 
@@ -238,42 +240,42 @@ typedef struct cf_build_instance {
 } cf_build_instance;
 
 /* Returns NULL when out of memory. Caller frees with cf_builder_free(). */
-cf_builder *cf_builder_new(const cf_build_header *hdr);
-void cf_builder_free(cf_builder *b);
+CF_API cf_builder *cf_builder_new(const cf_build_header *hdr);
+CF_API void cf_builder_free(cf_builder *b);
 /* Fields in input-array order, before any instance. */
-cf_status cf_builder_add_field(cf_builder *b, const char *name, uint8_t type);
+CF_API cf_status cf_builder_add_field(cf_builder *b, const char *name, uint8_t type);
 /* crit holds exactly one criterion per field added. */
-cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
-                                  const cf_build_criterion *crit);
+CF_API cf_status cf_builder_add_instance(cf_builder *b, const cf_build_instance *inst,
+                                         const cf_build_criterion *crit);
 /*
  * Lay the file out: instances sorted by id, strings interned in order of
  * first use, checksum last. On CF_OK *out is a malloc'd buffer the caller
  * frees with free(). Duplicate ids, bad enums or caps give CF_ERR_INVALID or
  * CF_ERR_LIMIT and write nothing. The same calls give the same bytes.
  */
-cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len);
+CF_API cf_status cf_builder_finish(cf_builder *b, uint8_t **out, size_t *out_len);
 
 /* ---- Helpers shared by every component ---------------------------------- */
 
 /* Name syntax: a template name is [a-z][a-z0-9-]{0,63}, a field name
  * [a-z][a-z0-9_]{0,63}. Nonzero when valid. */
-int cf_name_valid_template(const char *s, size_t len);
-int cf_name_valid_field(const char *s, size_t len);
+CF_API int cf_name_valid_template(const char *s, size_t len);
+CF_API int cf_name_valid_field(const char *s, size_t len);
 
 /* Nonzero if s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-int cf_utf8_valid(const char *s, size_t len);
+CF_API int cf_utf8_valid(const char *s, size_t len);
 
 /* CRC-32C (Castagnoli) of buf, the file checksum. */
-uint32_t cf_crc32c(const uint8_t *buf, size_t len);
+CF_API uint32_t cf_crc32c(const uint8_t *buf, size_t len);
 
 /*
  * Sensor versions: dotted decimals, 1 to 8 parts, each 0..4294967295 with no
  * sign, no leading zeros (except "0") and no empty part. Returns 1 if valid.
  */
-int cf_sensor_version_valid(const char *s, size_t len);
+CF_API int cf_sensor_version_valid(const char *s, size_t len);
 /* Numeric part-by-part compare of two valid versions ("7.9" < "7.11"); a
  * missing part counts as 0 ("7.11" == "7.11.0"). Returns <0, 0, >0. */
-int cf_sensor_version_cmp(const char *a, size_t alen, const char *b, size_t blen);
+CF_API int cf_sensor_version_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
 /*
  * The canonical encoding a template fingerprint hashes (format/SPEC.md,
@@ -284,8 +286,8 @@ typedef struct cf_fp_field {
 	const char *name;
 	uint8_t type;
 } cf_fp_field;
-size_t cf_fingerprint_encode(const char *template_name, uint16_t id, uint32_t version,
-                             const cf_fp_field *fields, unsigned field_count, uint8_t *out,
-                             size_t cap);
+CF_API size_t cf_fingerprint_encode(const char *template_name, uint16_t id, uint32_t version,
+                                    const cf_fp_field *fields, unsigned field_count, uint8_t *out,
+                                    size_t cap);
 
 #endif

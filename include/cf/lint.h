@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/api.h>
 #include <cf/base.h>
 #include <cf/format.h>
 #include <cf/template.h>
@@ -34,8 +35,9 @@ typedef struct cf_lint_opts {
  * Returns CF_OK when no error was found (warnings may have been),
  * CF_ERR_REJECTED when at least one error was, CF_ERR_NOMEM.
  */
-cf_status cf_lint_file(const cf_template_set *templates, const char *path, const uint8_t *buf,
-                       size_t len, const cf_lint_opts *opts, cf_diag_list *diags);
+CF_API cf_status cf_lint_file(const cf_template_set *templates, const char *path,
+                              const uint8_t *buf, size_t len, const cf_lint_opts *opts,
+                              cf_diag_list *diags);
 
 /* Every lint code: its id, default severity, short description and help. */
 typedef struct cf_lint_code {
@@ -46,8 +48,8 @@ typedef struct cf_lint_code {
 } cf_lint_code;
 
 /* The table of every code (*count entries, static); NULL-safe lookup by id. */
-const cf_lint_code *cf_lint_codes(size_t *count);
-const cf_lint_code *cf_lint_code_find(const char *id);
+CF_API const cf_lint_code *cf_lint_codes(size_t *count);
+CF_API const cf_lint_code *cf_lint_code_find(const char *id);
 
 /* ---- Reports ----------------------------------------------------------------- */
 
@@ -67,7 +69,7 @@ typedef struct cf_lint_result {
  * NUL-terminated string ending in a newline; the caller frees it with free().
  * Returns CF_ERR_NOMEM or CF_ERR_INTERNAL otherwise.
  */
-cf_status cf_lint_report_json(const cf_lint_result *files, size_t nfiles, char **out);
+CF_API cf_status cf_lint_report_json(const cf_lint_result *files, size_t nfiles, char **out);
 
 /*
  * The same as a SARIF 2.1.0 log: one run, a rule per lint code, a result per
@@ -75,6 +77,6 @@ cf_status cf_lint_report_json(const cf_lint_result *files, size_t nfiles, char *
  * has a source map, else by byte offset in the channel file. Ownership as
  * for cf_lint_report_json().
  */
-cf_status cf_lint_report_sarif(const cf_lint_result *files, size_t nfiles, char **out);
+CF_API cf_status cf_lint_report_sarif(const cf_lint_result *files, size_t nfiles, char **out);
 
 #endif

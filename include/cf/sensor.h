@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/api.h>
 #include <cf/base.h>
 #include <cf/format.h>
 #include <cf/sign.h>
@@ -53,13 +54,13 @@ typedef struct cf_sensor_template_def {
 } cf_sensor_template_def;
 
 /* The whole table (static data, sorted by name). */
-const cf_sensor_template_def *cf_sensor_template_defs(size_t *count);
+CF_API const cf_sensor_template_def *cf_sensor_template_defs(size_t *count);
 /* The definition of a template type, or NULL when none is compiled in. */
-const cf_sensor_template_def *cf_sensor_template_def_find(const char *name);
+CF_API const cf_sensor_template_def *cf_sensor_template_def_find(const char *name);
 /* Values build `version` supplies for def, or -1 when def has no such build. */
-int cf_sensor_def_supplies(const cf_sensor_template_def *def, const char *version);
+CF_API int cf_sensor_def_supplies(const cf_sensor_template_def *def, const char *version);
 /* Nonzero when some template definition lists build `version`. */
-int cf_sensor_build_known(const char *version);
+CF_API int cf_sensor_build_known(const char *version);
 
 /*
  * Compare a template manifest with the built-in definition of the same name:
@@ -69,7 +70,7 @@ int cf_sensor_build_known(const char *version);
  * CF_ERR_REJECTED when not (or when no definition of that name exists),
  * CF_ERR_NOMEM.
  */
-cf_status cf_sensor_manifest_check(const cf_template *t, cf_diag_list *diags);
+CF_API cf_status cf_sensor_manifest_check(const cf_template *t, cf_diag_list *diags);
 
 /* ---- The sensor --------------------------------------------------------- */
 
@@ -84,13 +85,13 @@ typedef struct cf_sensor cf_sensor;
  * with cf_sensor_free(). CF_ERR_INVALID (with a diagnostic) for an unknown
  * build, CF_ERR_NOMEM.
  */
-cf_status cf_sensor_new(const char *version, const cf_template_set *templates, cf_sensor **out,
-                        cf_diag_list *diags);
-void cf_sensor_free(cf_sensor *s);
-const char *cf_sensor_version(const cf_sensor *s);
+CF_API cf_status cf_sensor_new(const char *version, const cf_template_set *templates,
+                               cf_sensor **out, cf_diag_list *diags);
+CF_API void cf_sensor_free(cf_sensor *s);
+CF_API const char *cf_sensor_version(const cf_sensor *s);
 
 /* Require a valid signature on all content from now on (pk is borrowed). */
-void cf_sensor_set_pubkey(cf_sensor *s, const cf_pubkey *pk);
+CF_API void cf_sensor_set_pubkey(cf_sensor *s, const cf_pubkey *pk);
 
 /* ---- Loading content ------------------------------------------------------ */
 
@@ -107,7 +108,7 @@ typedef enum cf_sensor_step {
 } cf_sensor_step;
 
 /* "signature", "format", "template", "requires_sensor", "field count", ... */
-const char *cf_sensor_step_name(cf_sensor_step step);
+CF_API const char *cf_sensor_step_name(cf_sensor_step step);
 
 typedef enum cf_sensor_outcome {
 	CF_SENSOR_LOADED = 0,     /* now the active content of its channel */
@@ -137,12 +138,12 @@ typedef struct cf_sensor_load_result {
  * that load for one channel the highest content version wins.
  * Returns CF_OK whether loaded or skipped; CF_ERR_NOMEM, CF_ERR_INVALID.
  */
-cf_status cf_sensor_load(cf_sensor *s, const char *path, const uint8_t *buf, size_t len,
-                         const char *sig, size_t sig_len, cf_sensor_load_result *res,
-                         cf_diag_list *diags);
+CF_API cf_status cf_sensor_load(cf_sensor *s, const char *path, const uint8_t *buf, size_t len,
+                                const char *sig, size_t sig_len, cf_sensor_load_result *res,
+                                cf_diag_list *diags);
 
 /* Active content: the number of channels, and channel i (ascending). */
-size_t cf_sensor_channel_count(const cf_sensor *s);
+CF_API size_t cf_sensor_channel_count(const cf_sensor *s);
 typedef struct cf_sensor_channel_info {
 	uint32_t channel;
 	uint64_t content_version;
@@ -150,24 +151,24 @@ typedef struct cf_sensor_channel_info {
 	const char *path;
 	uint32_t instances;
 } cf_sensor_channel_info;
-cf_status cf_sensor_channel_get(const cf_sensor *s, size_t i, cf_sensor_channel_info *out);
+CF_API cf_status cf_sensor_channel_get(const cf_sensor *s, size_t i, cf_sensor_channel_info *out);
 /* Drop every loaded channel (keeps templates and counters). */
-void cf_sensor_unload_all(cf_sensor *s);
+CF_API void cf_sensor_unload_all(cf_sensor *s);
 
 /* ---- Templates as this build supplies them -------------------------------- */
 
 /* Index of an available template type (known, manifest given and agreeing,
  * listed for this build), or -1. */
-int cf_sensor_template_index(const cf_sensor *s, const char *name);
-size_t cf_sensor_template_count(const cf_sensor *s);
-const char *cf_sensor_template_name(const cf_sensor *s, int tmpl);
+CF_API int cf_sensor_template_index(const cf_sensor *s, const char *name);
+CF_API size_t cf_sensor_template_count(const cf_sensor *s);
+CF_API const char *cf_sensor_template_name(const cf_sensor *s, int tmpl);
 /* Fields the template defines, and how many of them this build supplies. */
-unsigned cf_sensor_template_fields(const cf_sensor *s, int tmpl);
-unsigned cf_sensor_supplied(const cf_sensor *s, int tmpl);
+CF_API unsigned cf_sensor_template_fields(const cf_sensor *s, int tmpl);
+CF_API unsigned cf_sensor_supplied(const cf_sensor *s, int tmpl);
 /* Index of a field of the template, or -1; its type (enum cf_field_type). */
-int cf_sensor_field_index(const cf_sensor *s, int tmpl, const char *name);
-uint8_t cf_sensor_field_type(const cf_sensor *s, int tmpl, unsigned field);
-const char *cf_sensor_field_name(const cf_sensor *s, int tmpl, unsigned field);
+CF_API int cf_sensor_field_index(const cf_sensor *s, int tmpl, const char *name);
+CF_API uint8_t cf_sensor_field_type(const cf_sensor *s, int tmpl, unsigned field);
+CF_API const char *cf_sensor_field_name(const cf_sensor *s, int tmpl, unsigned field);
 
 /* ---- The interpreter ------------------------------------------------------- */
 
@@ -203,7 +204,7 @@ typedef struct cf_sensor_report {
 
 /* "match limit", "depth limit", "heap limit", "JIT stack limit" for a
  * LIMIT report's pcre2_error. */
-const char *cf_sensor_limit_name(int pcre2_error);
+CF_API const char *cf_sensor_limit_name(int pcre2_error);
 
 typedef void (*cf_sensor_report_fn)(void *ud, const cf_sensor_report *r);
 
@@ -217,14 +218,14 @@ typedef void (*cf_sensor_report_fn)(void *ud, const cf_sensor_report *r);
  * nothing. Returns the number of matches, or -1 for a bad tmpl or when
  * called from inside fn (the sensor keeps per-event scratch state).
  */
-long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_t nvalues,
-                    cf_sensor_report_fn fn, void *ud);
+CF_API long cf_sensor_eval(cf_sensor *s, int tmpl, const cf_sensor_value *values, size_t nvalues,
+                           cf_sensor_report_fn fn, void *ud);
 
 typedef struct cf_sensor_stats {
 	uint64_t events, matches, limit_hits, bounds_events, regex_errors;
 	uint64_t loaded, skipped_unsafe, skipped_newer, skipped_stale;
 } cf_sensor_stats;
-void cf_sensor_get_stats(const cf_sensor *s, cf_sensor_stats *out);
+CF_API void cf_sensor_get_stats(const cf_sensor *s, cf_sensor_stats *out);
 
 /* ---- Events as JSON lines ------------------------------------------------- */
 
@@ -238,20 +239,20 @@ void cf_sensor_get_stats(const cf_sensor *s, cf_sensor_stats *out);
  * cf_sensor_event_free().
  */
 typedef struct cf_sensor_event cf_sensor_event;
-cf_status cf_sensor_event_new(const cf_sensor *s, cf_sensor_event **out);
-void cf_sensor_event_free(cf_sensor_event *ev);
+CF_API cf_status cf_sensor_event_new(const cf_sensor *s, cf_sensor_event **out);
+CF_API void cf_sensor_event_free(cf_sensor_event *ev);
 /*
  * Parse one line (len bytes, no newline). CF_ERR_REJECTED with a message in
  * msg for malformed JSON, a missing or unknown template, an unknown field, a
  * value of the wrong type, a negative or non-integer number for a uint;
  * CF_ERR_LIMIT for a line over CF_SENSOR_EVENT_LINE_MAX; CF_ERR_NOMEM.
  */
-cf_status cf_sensor_event_parse(cf_sensor_event *ev, const char *line, size_t len, char *msg,
-                                size_t msg_len);
+CF_API cf_status cf_sensor_event_parse(cf_sensor_event *ev, const char *line, size_t len, char *msg,
+                                       size_t msg_len);
 /* cf_sensor_eval() on a parsed event. */
-long cf_sensor_event_eval(cf_sensor *s, const cf_sensor_event *ev, cf_sensor_report_fn fn,
-                          void *ud);
-const char *cf_sensor_event_template(const cf_sensor_event *ev);
+CF_API long cf_sensor_event_eval(cf_sensor *s, const cf_sensor_event *ev, cf_sensor_report_fn fn,
+                                 void *ud);
+CF_API const char *cf_sensor_event_template(const cf_sensor_event *ev);
 
 /*
  * The two halves of cf_sensor_event_parse() that do not need a sensor, for
@@ -263,10 +264,10 @@ const char *cf_sensor_event_template(const cf_sensor_event *ev);
  * CF_ERR_REJECTED with a message, as cf_sensor_event_parse().
  */
 struct json_t;
-cf_status cf_event_json_shape(struct json_t *root, const char **tname, struct json_t **fields,
-                              char *msg, size_t msg_len);
-cf_status cf_event_json_value(const char *key, struct json_t *val, uint8_t type, cf_sensor_value *v,
-                              char *msg, size_t msg_len);
+CF_API cf_status cf_event_json_shape(struct json_t *root, const char **tname,
+                                     struct json_t **fields, char *msg, size_t msg_len);
+CF_API cf_status cf_event_json_value(const char *key, struct json_t *val, uint8_t type,
+                                     cf_sensor_value *v, char *msg, size_t msg_len);
 
 /* ---- Binary event streams (format/EVENTS.md) ------------------------------ */
 
@@ -295,8 +296,8 @@ enum {
 
 /* Check the prefix (len bytes at p, CF_EVSTREAM_PREFIX_LEN needed): the
  * table's length into *table_len, or CF_ERR_REJECTED with a message. */
-cf_status cf_evstream_prefix(const uint8_t *p, size_t len, uint32_t *table_len, char *msg,
-                             size_t msg_len);
+CF_API cf_status cf_evstream_prefix(const uint8_t *p, size_t len, uint32_t *table_len, char *msg,
+                                    size_t msg_len);
 
 /*
  * The stream's table resolved against sensor s: each template and field
@@ -305,11 +306,11 @@ cf_status cf_evstream_prefix(const uint8_t *p, size_t len, uint32_t *table_len, 
  * CF_ERR_REJECTED with a message for a malformed table; CF_ERR_NOMEM.
  */
 typedef struct cf_sensor_evmap cf_sensor_evmap;
-cf_status cf_sensor_evmap_new(const cf_sensor *s, const uint8_t *table, size_t len,
-                              cf_sensor_evmap **out, char *msg, size_t msg_len);
-void cf_sensor_evmap_free(cf_sensor_evmap *m);
-size_t cf_sensor_evmap_template_count(const cf_sensor_evmap *m);
-const char *cf_sensor_evmap_template_name(const cf_sensor_evmap *m, size_t i);
+CF_API cf_status cf_sensor_evmap_new(const cf_sensor *s, const uint8_t *table, size_t len,
+                                     cf_sensor_evmap **out, char *msg, size_t msg_len);
+CF_API void cf_sensor_evmap_free(cf_sensor_evmap *m);
+CF_API size_t cf_sensor_evmap_template_count(const cf_sensor_evmap *m);
+CF_API const char *cf_sensor_evmap_template_name(const cf_sensor_evmap *m, size_t i);
 
 /*
  * Decode one record (len bytes after its length word) into ev, as
@@ -319,8 +320,8 @@ const char *cf_sensor_evmap_template_name(const cf_sensor_evmap *m, size_t i);
  * template or field, a value of the wrong type, a field given twice;
  * CF_ERR_LIMIT over CF_EVSTREAM_RECORD_MAX.
  */
-cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, const uint8_t *rec,
-                                 size_t len, char *msg, size_t msg_len);
+CF_API cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m,
+                                        const uint8_t *rec, size_t len, char *msg, size_t msg_len);
 
 /*
  * Writing a stream into b: the prefix and table naming every template of
@@ -334,15 +335,16 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
  * limit, CF_ERR_NOMEM.
  */
 struct cf_buf;
-cf_status cf_evstream_put_header(struct cf_buf *b, const cf_template_set *set);
-cf_status cf_evstream_put_record(struct cf_buf *b, uint16_t tmpl, const cf_sensor_value *vals,
-                                 const uint8_t *given, size_t nvals);
+CF_API cf_status cf_evstream_put_header(struct cf_buf *b, const cf_template_set *set);
+CF_API cf_status cf_evstream_put_record(struct cf_buf *b, uint16_t tmpl,
+                                        const cf_sensor_value *vals, const uint8_t *given,
+                                        size_t nvals);
 
 /* ---- Rings: staged deployment of bundles ---------------------------------- */
 
 /* The host's ring bucket, 0..9999: BLAKE2b-256("cfc-ring-v1\0" || host_id),
  * first 8 bytes little-endian, mod 10000 (docs/sensor.md, "Rings"). */
-uint32_t cf_sensor_ring_bucket(const char *host_id);
+CF_API uint32_t cf_sensor_ring_bucket(const char *host_id);
 
 /* One ring of a bundle manifest: percent is cumulative (the share of the
  * fleet reached once this ring is open), strictly rising, the last 100. */
@@ -360,14 +362,14 @@ typedef struct cf_sensor_ring {
  * host's bucket; -1 when the rings reach less than the whole fleet and the
  * host is beyond them (such a host never takes the bundle).
  */
-int cf_sensor_ring_of(const cf_sensor_ring *rings, size_t count, const char *host_id);
+CF_API int cf_sensor_ring_of(const cf_sensor_ring *rings, size_t count, const char *host_id);
 
 /*
  * Whether a host takes a bundle at time now: 1 when its ring is open
  * (created + ring * CF_SENSOR_RING_INTERVAL <= now), else 0. *ring gets the
  * host's ring (-1: none), *opens the time its ring opens (0: never).
  */
-int cf_sensor_ring_takes(const cf_sensor_ring *rings, size_t count, const char *host_id,
-                         uint64_t created, uint64_t now, int *ring, uint64_t *opens);
+CF_API int cf_sensor_ring_takes(const cf_sensor_ring *rings, size_t count, const char *host_id,
+                                uint64_t created, uint64_t now, int *ring, uint64_t *opens);
 
 #endif

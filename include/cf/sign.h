@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/api.h>
 #include <cf/format.h>
 
 #define CF_KEY_ID_SIZE 8u
@@ -59,25 +60,25 @@ typedef struct cf_sig_error {
 } cf_sig_error;
 
 /* "signature file syntax", "key ID", "global signature", ... */
-const char *cf_sig_check_name(cf_sig_check check);
+CF_API const char *cf_sig_check_name(cf_sig_check check);
 
 /* Initialise libsodium (every function below also does it on demand).
  * CF_ERR_INTERNAL when libsodium cannot start. */
-cf_status cf_sig_init(void);
+CF_API cf_status cf_sig_init(void);
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
-void cf_hex_encode(const uint8_t *bin, size_t n, char *out);
+CF_API void cf_hex_encode(const uint8_t *bin, size_t n, char *out);
 /* Exactly 2n lower-case hex digits into n bytes; 0, or -1 for anything else
  * (upper case, other characters, another length). */
-int cf_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
+CF_API int cf_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
 
 /* A canonical decimal (digits only, no sign, no leading zero) of at most
  * max into *out; 0, or -1 for anything else. For trusted comments. */
-int cf_dec_parse(const char *s, size_t len, uint64_t max, uint64_t *out);
+CF_API int cf_dec_parse(const char *s, size_t len, uint64_t max, uint64_t *out);
 
 /* A key ID as minisign prints it: the 8 bytes as a little-endian 64-bit
  * number, 16 upper-case hex digits, NUL-terminated. */
-void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE + 1]);
+CF_API void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE + 1]);
 
 /* ---- Public keys --------------------------------------------------------- */
 
@@ -91,11 +92,11 @@ void cf_key_id_hex(const uint8_t id[CF_KEY_ID_SIZE], char out[2 * CF_KEY_ID_SIZE
 /* Parse a public key file: "untrusted comment: ..." line, then the base64 of
  * "Ed" | key id (8) | Ed25519 key (32). Borrows text; on CF_OK the caller
  * frees *out with cf_pubkey_free(). */
-cf_status cf_pubkey_parse(const char *text, size_t len, cf_pubkey **out, cf_sig_error *err);
+CF_API cf_status cf_pubkey_parse(const char *text, size_t len, cf_pubkey **out, cf_sig_error *err);
 /* The file text for pk (malloc'd, NUL-terminated; caller frees with free()). */
-cf_status cf_pubkey_serialize(const cf_pubkey *pk, char **out, size_t *out_len);
-void cf_pubkey_id(const cf_pubkey *pk, uint8_t id[CF_KEY_ID_SIZE]);
-void cf_pubkey_free(cf_pubkey *pk);
+CF_API cf_status cf_pubkey_serialize(const cf_pubkey *pk, char **out, size_t *out_len);
+CF_API void cf_pubkey_id(const cf_pubkey *pk, uint8_t id[CF_KEY_ID_SIZE]);
+CF_API void cf_pubkey_free(cf_pubkey *pk);
 
 /* ---- Secret keys --------------------------------------------------------- */
 
@@ -105,10 +106,11 @@ void cf_pubkey_free(cf_pubkey *pk);
 typedef enum cf_kdf_level { CF_KDF_SENSITIVE = 0, CF_KDF_INTERACTIVE = 1 } cf_kdf_level;
 
 /* A new random key pair. Caller frees both with the matching _free(). */
-cf_status cf_seckey_generate(cf_seckey **sk, cf_pubkey **pk);
+CF_API cf_status cf_seckey_generate(cf_seckey **sk, cf_pubkey **pk);
 /* Whether a secret key file is encrypted (needs a password). Checks the
  * syntax and the algorithm bytes; *encrypted is 0 for minisign -W keys. */
-cf_status cf_seckey_encrypted(const char *text, size_t len, int *encrypted, cf_sig_error *err);
+CF_API cf_status cf_seckey_encrypted(const char *text, size_t len, int *encrypted,
+                                     cf_sig_error *err);
 /*
  * Parse a secret key file and decrypt it with password (pw_len bytes; NULL
  * for an unencrypted key, where it is ignored). A wrong password gives
@@ -117,21 +119,21 @@ cf_status cf_seckey_encrypted(const char *text, size_t len, int *encrypted, cf_s
  * Ed25519 public half that matches its seed. Borrows text and password; on
  * CF_OK the caller frees *out with cf_seckey_free().
  */
-cf_status cf_seckey_parse(const char *text, size_t len, const char *password, size_t pw_len,
-                          cf_seckey **out, cf_sig_error *err);
+CF_API cf_status cf_seckey_parse(const char *text, size_t len, const char *password, size_t pw_len,
+                                 cf_seckey **out, cf_sig_error *err);
 /*
  * The secret key file text: encrypted with password under level's scrypt
  * limits, or unencrypted (kdf bytes 00 00, zero salt, limits and checksum,
  * as minisign -W writes) when password is NULL. *out is sodium_malloc'd;
  * the caller frees it with cf_key_secret_free().
  */
-cf_status cf_seckey_serialize(const cf_seckey *sk, const char *password, size_t pw_len,
-                              cf_kdf_level level, char **out, size_t *out_len);
+CF_API cf_status cf_seckey_serialize(const cf_seckey *sk, const char *password, size_t pw_len,
+                                     cf_kdf_level level, char **out, size_t *out_len);
 /* The public key of sk. Caller frees *pk with cf_pubkey_free(). */
-cf_status cf_seckey_pubkey(const cf_seckey *sk, cf_pubkey **pk);
-void cf_seckey_id(const cf_seckey *sk, uint8_t id[CF_KEY_ID_SIZE]);
+CF_API cf_status cf_seckey_pubkey(const cf_seckey *sk, cf_pubkey **pk);
+CF_API void cf_seckey_id(const cf_seckey *sk, uint8_t id[CF_KEY_ID_SIZE]);
 /* Wipes and frees; accepts NULL. */
-void cf_seckey_free(cf_seckey *sk);
+CF_API void cf_seckey_free(cf_seckey *sk);
 
 /* ---- Secret files and passwords ------------------------------------------ */
 
@@ -140,16 +142,17 @@ void cf_seckey_free(cf_seckey *sk);
  * NUL after the last byte (not counted in *len). CF_ERR_IO sets *err_no;
  * CF_ERR_LIMIT means larger than cap. Caller frees with cf_key_secret_free().
  */
-cf_status cf_key_file_read(const char *path, size_t cap, char **text, size_t *len, int *err_no);
+CF_API cf_status cf_key_file_read(const char *path, size_t cap, char **text, size_t *len,
+                                  int *err_no);
 /*
  * A password from the first line of a file (the "\n" or "\r\n" that ends
  * it is dropped; at most CF_PASSWORD_MAX bytes, CF_ERR_LIMIT beyond).
  * CF_ERR_INVALID with *err_no 0 when the line holds a NUL byte. On CF_OK
  * the caller frees *pw with cf_key_secret_free().
  */
-cf_status cf_key_password_file(const char *path, char **pw, size_t *pw_len, int *err_no);
+CF_API cf_status cf_key_password_file(const char *path, char **pw, size_t *pw_len, int *err_no);
 /* Wipe and free memory from the functions above (sodium_free); NULL is ok. */
-void cf_key_secret_free(void *p);
+CF_API void cf_key_secret_free(void *p);
 
 /* ---- Signatures ---------------------------------------------------------- */
 
@@ -164,13 +167,13 @@ void cf_key_secret_free(void *p);
  * the padded standard alphabet, canonical, nothing else on the line.
  * Checks syntax only. On CF_OK the caller frees *out with cf_sig_free().
  */
-cf_status cf_sig_parse(const char *text, size_t len, cf_sig **out, cf_sig_error *err);
-void cf_sig_free(cf_sig *sig);
+CF_API cf_status cf_sig_parse(const char *text, size_t len, cf_sig **out, cf_sig_error *err);
+CF_API void cf_sig_free(cf_sig *sig);
 /* Borrowed from sig: the trusted comment text (NUL-terminated). */
-const char *cf_sig_trusted_comment(const cf_sig *sig, size_t *len);
-void cf_sig_key_id(const cf_sig *sig, uint8_t id[CF_KEY_ID_SIZE]);
+CF_API const char *cf_sig_trusted_comment(const cf_sig *sig, size_t *len);
+CF_API void cf_sig_key_id(const cf_sig *sig, uint8_t id[CF_KEY_ID_SIZE]);
 /* Nonzero for a legacy "Ed" signature. */
-int cf_sig_is_legacy(const cf_sig *sig);
+CF_API int cf_sig_is_legacy(const cf_sig *sig);
 
 /*
  * Sign msg (prehashed "ED": Ed25519 over its BLAKE2b-512) with the given
@@ -179,13 +182,13 @@ int cf_sig_is_legacy(const cf_sig *sig);
  * On CF_OK *out is the signature file text, malloc'd and NUL-terminated;
  * the caller frees it with free().
  */
-cf_status cf_sig_sign(const cf_seckey *sk, const uint8_t *msg, size_t len,
-                      const char *trusted_comment, const char *untrusted_comment, char **out,
-                      size_t *out_len, cf_sig_error *err);
+CF_API cf_status cf_sig_sign(const cf_seckey *sk, const uint8_t *msg, size_t len,
+                             const char *trusted_comment, const char *untrusted_comment, char **out,
+                             size_t *out_len, cf_sig_error *err);
 /* Check a parsed signature of msg: algorithm, key ID, signature, global
  * signature, in that order. CF_OK or CF_ERR_SIGNATURE (err says which). */
-cf_status cf_sig_verify(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *msg, size_t len,
-                        unsigned flags, cf_sig_error *err);
+CF_API cf_status cf_sig_verify(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *msg,
+                               size_t len, unsigned flags, cf_sig_error *err);
 
 /* ---- Channel files: the trusted comment binds the signature to the file -- */
 
@@ -209,12 +212,13 @@ typedef struct cf_sig_binding {
 
 /* Parse a trusted comment strictly (known keys only, each once, canonical
  * numbers). Borrows text: b's strings point into it. */
-cf_status cf_sig_binding_parse(const char *text, size_t len, cf_sig_binding *b, cf_sig_error *err);
+CF_API cf_status cf_sig_binding_parse(const char *text, size_t len, cf_sig_binding *b,
+                                      cf_sig_error *err);
 /* Format the trusted comment for a verified header (malloc'd, caller frees
  * with free()). CF_ERR_INVALID when file_name has a control character, is
  * not UTF-8, or is empty. */
-cf_status cf_sig_binding_format(const cf_header *hdr, const char *file_name, uint64_t timestamp,
-                                char **out, size_t *out_len);
+CF_API cf_status cf_sig_binding_format(const cf_header *hdr, const char *file_name,
+                                       uint64_t timestamp, char **out, size_t *out_len);
 
 /*
  * Sign a channel file: runs the format verifier (a file that fails is not
@@ -222,9 +226,9 @@ cf_status cf_sig_binding_format(const cf_header *hdr, const char *file_name, uin
  * a trusted comment naming file_name (a basename) and timestamp. On CF_OK
  * *out is the signature file text; the caller frees it with free().
  */
-cf_status cf_sig_sign_channel(const cf_seckey *sk, const uint8_t *buf, size_t len,
-                              const char *file_name, uint64_t timestamp, char **out,
-                              size_t *out_len, cf_sig_error *err);
+CF_API cf_status cf_sig_sign_channel(const cf_seckey *sk, const uint8_t *buf, size_t len,
+                                     const char *file_name, uint64_t timestamp, char **out,
+                                     size_t *out_len, cf_sig_error *err);
 /*
  * Verify a channel file against a parsed signature: algorithm, key ID,
  * signature, global signature, format verifier, binding (channel, content
@@ -232,9 +236,9 @@ cf_status cf_sig_sign_channel(const cf_seckey *sk, const uint8_t *buf, size_t le
  * On CF_OK *view (may be NULL) is the verified view of buf and *binding
  * (may be NULL) the parsed trusted comment, borrowing from sig.
  */
-cf_status cf_sig_verify_channel(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *buf,
-                                size_t len, unsigned flags, cf_view *view, cf_sig_binding *binding,
-                                cf_sig_error *err);
+CF_API cf_status cf_sig_verify_channel(const cf_pubkey *pk, const cf_sig *sig, const uint8_t *buf,
+                                       size_t len, unsigned flags, cf_view *view,
+                                       cf_sig_binding *binding, cf_sig_error *err);
 
 /*
  * cf_sig_verify_channel() of the regular file open on fd (read from its
@@ -250,8 +254,9 @@ cf_status cf_sig_verify_channel(const cf_pubkey *pk, const cf_sig *sig, const ui
  * *err_no the errno) when reading fails or the file changes size while it is
  * read, CF_ERR_NOMEM.
  */
-cf_status cf_sig_verify_channel_fd(const cf_pubkey *pk, const cf_sig *sig, int fd, size_t cap,
-                                   unsigned flags, uint8_t **buf, size_t *len, int *err_no,
-                                   cf_view *view, cf_sig_binding *binding, cf_sig_error *err);
+CF_API cf_status cf_sig_verify_channel_fd(const cf_pubkey *pk, const cf_sig *sig, int fd,
+                                          size_t cap, unsigned flags, uint8_t **buf, size_t *len,
+                                          int *err_no, cf_view *view, cf_sig_binding *binding,
+                                          cf_sig_error *err);
 
 #endif

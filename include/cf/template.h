@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cf/api.h>
 #include <cf/base.h>
 #include <cf/format.h>
 
@@ -47,8 +48,8 @@ typedef struct cf_template {
 typedef struct cf_template_set cf_template_set;
 
 /* Returns NULL when out of memory. Caller frees with cf_templates_free(). */
-cf_template_set *cf_templates_new(void);
-void cf_templates_free(cf_template_set *set);
+CF_API cf_template_set *cf_templates_new(void);
+CF_API void cf_templates_free(cf_template_set *set);
 
 /*
  * Load a manifest file, or every *.yaml file in a directory (in byte order
@@ -58,28 +59,28 @@ void cf_templates_free(cf_template_set *set);
  * added), CF_ERR_IO for an unreadable path (also a diagnostic), CF_ERR_NOMEM.
  * Two manifests defining one template name or id are an error.
  */
-cf_status cf_templates_load(cf_template_set *set, const char *path, cf_diag_list *diags);
+CF_API cf_status cf_templates_load(cf_template_set *set, const char *path, cf_diag_list *diags);
 
 /* The same for one manifest in memory (buf borrowed for the call); path is
  * what diagnostics and cf_template.path name. */
-cf_status cf_templates_load_buffer(cf_template_set *set, const char *path, const uint8_t *buf,
-                                   size_t len, cf_diag_list *diags);
+CF_API cf_status cf_templates_load_buffer(cf_template_set *set, const char *path,
+                                          const uint8_t *buf, size_t len, cf_diag_list *diags);
 
 /* Borrowed pointers, valid while the set lives. NULL when not found. */
-const cf_template *cf_templates_find(const cf_template_set *set, const char *name);
-const cf_template *cf_templates_find_id(const cf_template_set *set, uint16_t id);
-size_t cf_templates_count(const cf_template_set *set);
+CF_API const cf_template *cf_templates_find(const cf_template_set *set, const char *name);
+CF_API const cf_template *cf_templates_find_id(const cf_template_set *set, uint16_t id);
+CF_API size_t cf_templates_count(const cf_template_set *set);
 /* Sorted by name. */
-const cf_template *cf_templates_get(const cf_template_set *set, size_t i);
+CF_API const cf_template *cf_templates_get(const cf_template_set *set, size_t i);
 
 /* Index of the field with this name, or -1. */
-int cf_template_field_index(const cf_template *t, const char *name);
+CF_API int cf_template_field_index(const cf_template *t, const char *name);
 /* The sensor with exactly this version (numeric compare), or NULL. */
-const cf_tpl_sensor *cf_template_sensor(const cf_template *t, const char *version);
+CF_API const cf_tpl_sensor *cf_template_sensor(const cf_template *t, const char *version);
 
 /* BLAKE2b-256 over cf_fingerprint_encode()'s bytes (needs libsodium). */
-cf_status cf_template_fingerprint(const char *name, uint16_t id, uint32_t version,
-                                  const cf_fp_field *fields, unsigned field_count,
-                                  uint8_t out[CF_FINGERPRINT_SIZE]);
+CF_API cf_status cf_template_fingerprint(const char *name, uint16_t id, uint32_t version,
+                                         const cf_fp_field *fields, unsigned field_count,
+                                         uint8_t out[CF_FINGERPRINT_SIZE]);
 
 #endif
