@@ -8,8 +8,9 @@
 #   make deps       install the Debian packages the project needs
 #   V=1             show the commands
 #
-# Library code lives in the component folders (COMPONENTS); cli/ is the thin
-# command-line front end and is not part of libcf.
+# Library code lives in the component folders (COMPONENTS), public headers in
+# include/cf/; cli/ is the thin command-line front end and is not part of
+# libcf. The layers and what each folder holds: docs/architecture.md.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
