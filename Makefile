@@ -141,7 +141,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF)
 
 # cfc with every allocation of its own code routed through failalloc.c, for
 # the allocation-failure loop (tests/torture/alloc.sh).
-WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup -Wl,-z,now
 $(BUILD)/cfc-failalloc: $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(WRAP_ALLOC) -o $@ $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF) $(PKG_LIBS)
