@@ -188,9 +188,10 @@ fuzz-build: $(FUZZ_BINS)
 # --- hardening (docs/hardening.md) -----------------------------------------
 
 .PHONY: valgrind crash
-# The command-line tests with every cfc under valgrind memcheck.
-valgrind: $(CFC) $(BUILD)/cfc-failalloc | $(DEPS_PREREQ)
-	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) CFC_VALGRIND=1 tests/run.sh --cli-only
+# Under valgrind memcheck: the unit binaries, the corpus replays, and every
+# cfc run by the command-line tests listed in tests/valgrind/subset.
+valgrind: $(CFC) $(BUILD)/cfc-failalloc $(UNIT_BINS) $(REPLAY_BINS) | $(DEPS_PREREQ)
+	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) CFC_VALGRIND=1 tests/run.sh $(UNIT_BINS)
 
 # SIGKILL at random moments, CRASH_TRIALS times per command.
 CRASH_TRIALS ?= 100
