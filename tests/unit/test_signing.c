@@ -24,6 +24,7 @@
 
 static cf_seckey *g_sk, *g_sk2;
 static cf_pubkey *g_pk, *g_pk2;
+static cf_sig *g_bound_sig; /* check_channel()'s last signature with a binding */
 
 static int setup(void **state)
 {
@@ -44,6 +45,8 @@ static int teardown(void **state)
 	cf_seckey_free(g_sk2);
 	cf_pubkey_free(g_pk);
 	cf_pubkey_free(g_pk2);
+	cf_sig_free(g_bound_sig);
+	g_bound_sig = NULL;
 	return 0;
 }
 
@@ -177,9 +180,13 @@ static cf_status check_raw(const cf_pubkey *pk, const char *text, size_t tlen, c
 	return st;
 }
 
+/* The binding *b points into the parsed signature: the last one asked for
+ * is kept until the next call (or teardown), so the caller can read it. */
 static cf_status check_channel(const cf_pubkey *pk, const char *text, const uint8_t *buf,
                                size_t len, cf_sig_binding *b, cf_sig_error *e)
 {
+	cf_sig_free(g_bound_sig);
+	g_bound_sig = NULL;
 	cf_sig *sig = NULL;
 	cf_status st = parse_sig(text, strlen(text), &sig, e);
 	if (st == CF_OK) {
@@ -188,7 +195,10 @@ static cf_status check_channel(const cf_pubkey *pk, const char *text, const uint
 		if (st == CF_OK)
 			assert_int_equal(v.hdr.channel, 291);
 	}
-	cf_sig_free(sig);
+	if (b)
+		g_bound_sig = sig;
+	else
+		cf_sig_free(sig);
 	return st;
 }
 
@@ -1329,7 +1339,7 @@ static void test_password_file(void **state)
 	/* The longest password, and one byte more. */
 	char *big = malloc(CF_PASSWORD_MAX + 3);
 	assert_non_null(big);
-	memset(big, 'p', CF_PASSWORD_MAX + 2);
+	memset(big, 'p', CF_PASSWORD_MAX + 3);
 	big[CF_PASSWORD_MAX] = '\n';
 	char *path = temp_file(big, CF_PASSWORD_MAX + 1);
 	char *pw = NULL;
