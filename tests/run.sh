@@ -110,7 +110,7 @@ run_task() {
 			mkdir -p "$vglogs/$name"
 			cfc=$SRC/tests/valgrind/cfc
 		fi
-		CFC="$cfc" CFC_REAL="$CFC" CFC_VALGRIND_LOGS="${vglogs:-}/$name" SRC="$SRC" TMP="$tmp" \
+		CFC_REAL="$CFC" CFC="$cfc" CFC_VALGRIND_LOGS="${vglogs:-}/$name" SRC="$SRC" TMP="$tmp" \
 			bash "tests/cli/$name.sh" >"$out" 2>&1
 		rc=$?
 		if [ $rc = 0 ]; then
