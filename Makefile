@@ -164,7 +164,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(LIBCF_INTERN
 
 # cfc with every allocation of its own code routed through failalloc.c, for
 # the allocation-failure loop (tests/torture/alloc.sh).
-WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup -Wl,-z,now
 $(BUILD)/cfc-failalloc: $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF_INTERNAL)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $(WRAP_ALLOC) -o $@ $(CLI_OBJS) $(BUILD)/obj/tests/torture/failalloc.o $(LIBCF_INTERNAL) $(PKG_LIBS)
@@ -211,9 +211,10 @@ fuzz-build: $(FUZZ_BINS)
 # --- hardening (docs/hardening.md) -----------------------------------------
 
 .PHONY: valgrind crash
-# The command-line tests with every cfc under valgrind memcheck.
-valgrind: $(CFC) $(BUILD)/cfc-failalloc | $(DEPS_PREREQ)
-	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) CFC_VALGRIND=1 tests/run.sh --cli-only
+# Under valgrind memcheck: the unit binaries, the corpus replays, and every
+# cfc run by the command-line tests listed in tests/valgrind/subset.
+valgrind: $(CFC) $(BUILD)/cfc-failalloc $(UNIT_BINS) $(REPLAY_BINS) | $(DEPS_PREREQ)
+	$(Q)CFC=$(abspath $(CFC)) BUILD=$(abspath $(BUILD)) CFC_VALGRIND=1 tests/run.sh $(UNIT_BINS)
 
 # SIGKILL at random moments, CRASH_TRIALS times per command.
 CRASH_TRIALS ?= 100

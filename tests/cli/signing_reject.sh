@@ -64,7 +64,10 @@ expect 0 "$CFC" keygen -W -p other.pub -s other.sec
 expect 0 "$CFC" sign -s k.sec -t tiny.yaml v41.cf v42.cf
 expect 0 "$CFC" verify -p k.pub v41.cf v42.cf
 
-# Every byte of the channel file and of the signature file, flipped.
+# Bytes of the channel file and of the signature file, flipped: about 40
+# positions of the file, and the first, middle and last byte of each line of
+# the signature, through the command line. test_signing's tamper and
+# truncation loops flip and cut every byte, in one process.
 python3 - "$CFC" <<'EOF' || fail "tamper loop"
 import subprocess, sys
 cfc = sys.argv[1]
@@ -76,13 +79,19 @@ def verify(d, s):
     r = subprocess.run([cfc, "verify", "-p", "k.pub", "t.cf"], capture_output=True)
     return r.returncode, r.stderr.decode("utf-8", "replace")
 bad = 0
-for i in range(len(data)):
+file_pos = sorted(set(list(range(0, len(data), max(1, len(data) // 40))) + [len(data) - 1]))
+for i in file_pos:
     d = bytearray(data); d[i] ^= 0x01
     rc, err = verify(bytes(d), sig)
     if rc != 1 or "signature check failed" not in err:
         print(f"file byte {i}: exit {rc}: {err}"); bad += 1
 comment = (len(b"untrusted comment: "), sig.index(b"\n"))
-for i in range(len(sig)):
+sig_pos, start = set(), 0
+for line in sig.split(b"\n")[:-1]:
+    end = start + len(line)
+    sig_pos |= {start, (start + end) // 2, max(start, end - 1), end}
+    start = end + 1
+for i in sorted(sig_pos):
     for bit in (0x01, 0x80):
         s = bytearray(sig); s[i] ^= bit
         rc, err = verify(data, bytes(s))
@@ -91,7 +100,7 @@ for i in range(len(sig)):
             if rc != 0: print(f"untrusted comment byte {i}: exit {rc}: {err}"); bad += 1
         elif rc != 1 or "cfc: error: t.cf: " not in err:
             print(f"signature byte {i} ^ {bit}: exit {rc}: {err}"); bad += 1
-print(f"{len(data)} file bytes, {len(sig)} signature bytes flipped; {bad} accepted", file=sys.stderr)
+print(f"{len(file_pos)} file bytes, {len(sig_pos)} signature bytes flipped; {bad} accepted", file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
 
@@ -118,11 +127,20 @@ expect_err 1 'signed for channel 8, but the file is channel 7' "$CFC" verify -p 
 expect 0 minisign -S -s k.sec -m v42.cf -x lie.sig -t "${tc/fields:2/fields:1}" </dev/null
 expect_err 1 'signed for a field count of 1, but the file has 2' "$CFC" verify -p k.pub -x lie.sig v42.cf
 
-# Truncated signature and key files at every length; only the final
-# newline may be missing.
+# Truncated signature and key files: at no byte, one byte, each line end
+# and one byte either side, and one byte short of the final newline; only
+# that final newline may be missing. test_signing cuts them at every length.
+cuts() { # FILE: the lengths to try, all shorter than the file less one byte
+	local n
+	n=$(stat -c %s "$1")
+	{
+		echo 0 1 $((n - 2))
+		grep -bo $'\n' "$1" | cut -d: -f1 | while read -r nl; do echo $((nl - 1)) "$nl" $((nl + 1)); done
+	} | tr ' ' '\n' | awk -v n="$n" '$1 >= 0 && $1 < n - 1' | sort -un
+}
 sig=v42.cf.minisig
 n=$(stat -c %s $sig)
-for ((i = 0; i < n - 1; i++)); do
+for i in $(cuts $sig); do
 	head -c $i $sig >cut.sig
 	expect 1 "$CFC" verify -p k.pub -x cut.sig v42.cf
 	grep -q 'signature file syntax' err || fail "truncated at $i: $(cat err)"
@@ -130,7 +148,7 @@ done
 head -c $((n - 1)) $sig >cut.sig
 expect 0 "$CFC" verify -p k.pub -x cut.sig v42.cf
 n=$(stat -c %s k.pub)
-for ((i = 0; i < n - 1; i++)); do
+for i in $(cuts k.pub); do
 	head -c $i k.pub >cut.pub
 	expect 1 "$CFC" verify -p cut.pub v42.cf
 	grep -q '^cfc: error: cut.pub: ' err || fail "public key truncated at $i: $(cat err)"
@@ -138,7 +156,7 @@ done
 head -c $((n - 1)) k.pub >cut.pub
 expect 0 "$CFC" verify -p cut.pub v42.cf
 n=$(stat -c %s k.sec)
-for ((i = 0; i < n - 1; i += 7)); do
+for i in $(cuts k.sec); do
 	head -c $i k.sec >cut.sec
 	expect 1 "$CFC" sign -s cut.sec -t tiny.yaml -x cut-out.sig v42.cf
 	[ ! -e cut-out.sig ] || fail "a truncated secret key signed"

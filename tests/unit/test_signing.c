@@ -24,6 +24,7 @@
 
 static cf_seckey *g_sk, *g_sk2;
 static cf_pubkey *g_pk, *g_pk2;
+static cf_sig *g_bound_sig; /* check_channel()'s last signature with a binding */
 
 static int setup(void **state)
 {
@@ -44,6 +45,8 @@ static int teardown(void **state)
 	cf_seckey_free(g_sk2);
 	cf_pubkey_free(g_pk);
 	cf_pubkey_free(g_pk2);
+	cf_sig_free(g_bound_sig);
+	g_bound_sig = NULL;
 	return 0;
 }
 
@@ -177,9 +180,13 @@ static cf_status check_raw(const cf_pubkey *pk, const char *text, size_t tlen, c
 	return st;
 }
 
+/* The binding *b points into the parsed signature: the last one asked for
+ * is kept until the next call (or teardown), so the caller can read it. */
 static cf_status check_channel(const cf_pubkey *pk, const char *text, const uint8_t *buf,
                                size_t len, cf_sig_binding *b, cf_sig_error *e)
 {
+	cf_sig_free(g_bound_sig);
+	g_bound_sig = NULL;
 	cf_sig *sig = NULL;
 	cf_status st = parse_sig(text, strlen(text), &sig, e);
 	if (st == CF_OK) {
@@ -188,7 +195,10 @@ static cf_status check_channel(const cf_pubkey *pk, const char *text, const uint
 		if (st == CF_OK)
 			assert_int_equal(v.hdr.channel, 291);
 	}
-	cf_sig_free(sig);
+	if (b)
+		g_bound_sig = sig;
+	else
+		cf_sig_free(sig);
 	return st;
 }
 
@@ -1017,6 +1027,70 @@ static void test_tamper_loop(void **state)
 	free(buf);
 }
 
+/* Every truncation of a signature file, a public key and an unencrypted
+ * secret key is refused with a message; only the final newline may be
+ * missing. (tests/cli/signing_reject.sh runs a few of these lengths through
+ * the command line; this loop runs all of them.) */
+static void test_truncation_loop(void **state)
+{
+	(void)state;
+	size_t len = 0;
+	uint8_t *buf = build_channel(42, &len);
+	cf_sig_error e;
+	char *sig = NULL;
+	size_t slen = 0;
+	assert_int_equal(
+	    cf_sig_sign_channel(g_sk, buf, len, "c291.cf", 1700000000, &sig, &slen, &e), CF_OK);
+	for (size_t n = 0; n < slen; n++) {
+		cf_sig *parsed = NULL;
+		cf_status st = parse_sig(sig, n, &parsed, &e);
+		if (st == CF_OK)
+			st = cf_sig_verify_channel(g_pk, parsed, buf, len, 0, NULL, NULL, &e);
+		cf_sig_free(parsed);
+		if (n + 1 == slen) {
+			assert_int_equal(st, CF_OK);
+		} else {
+			if (st == CF_OK)
+				fail_msg("a signature cut to %zu of %zu bytes was accepted", n, slen);
+			assert_true(strlen(e.message) > 0);
+		}
+	}
+	char *pub = NULL;
+	size_t plen = 0;
+	assert_int_equal(cf_pubkey_serialize(g_pk, &pub, &plen), CF_OK);
+	for (size_t n = 0; n < plen; n++) {
+		cf_pubkey *pk = NULL;
+		memset(&e, 0, sizeof e);
+		cf_status st = cf_pubkey_parse(pub, n, &pk, &e);
+		cf_pubkey_free(pk);
+		if (n + 1 == plen)
+			assert_int_equal(st, CF_OK);
+		else if (st == CF_OK)
+			fail_msg("a public key cut to %zu of %zu bytes was accepted", n, plen);
+		else
+			assert_true(strlen(e.message) > 0);
+	}
+	char *sec = NULL;
+	size_t klen = 0;
+	assert_int_equal(cf_seckey_serialize(g_sk, NULL, 0, CF_KDF_SENSITIVE, &sec, &klen), CF_OK);
+	for (size_t n = 0; n < klen; n++) {
+		cf_seckey *sk = NULL;
+		memset(&e, 0, sizeof e);
+		cf_status st = cf_seckey_parse(sec, n, NULL, 0, &sk, &e);
+		cf_seckey_free(sk);
+		if (n + 1 == klen)
+			assert_int_equal(st, CF_OK);
+		else if (st == CF_OK)
+			fail_msg("a secret key cut to %zu of %zu bytes was accepted", n, klen);
+		else
+			assert_true(strlen(e.message) > 0);
+	}
+	cf_key_secret_free(sec);
+	free(pub);
+	free(sig);
+	free(buf);
+}
+
 /* ---- the channel-file binding -------------------------------------------- */
 
 static void test_channel_sign_verify(void **state)
@@ -1265,7 +1339,7 @@ static void test_password_file(void **state)
 	/* The longest password, and one byte more. */
 	char *big = malloc(CF_PASSWORD_MAX + 3);
 	assert_non_null(big);
-	memset(big, 'p', CF_PASSWORD_MAX + 2);
+	memset(big, 'p', CF_PASSWORD_MAX + 3);
 	big[CF_PASSWORD_MAX] = '\n';
 	char *path = temp_file(big, CF_PASSWORD_MAX + 1);
 	char *pw = NULL;
@@ -1406,6 +1480,7 @@ int main(void)
 	    cmocka_unit_test(test_sig_malformed),
 	    cmocka_unit_test(test_line_ends),
 	    cmocka_unit_test(test_tamper_loop),
+	    cmocka_unit_test(test_truncation_loop),
 	    cmocka_unit_test(test_channel_sign_verify),
 	    cmocka_unit_test(test_binding_parse),
 	    cmocka_unit_test(test_password_file),
