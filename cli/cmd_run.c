@@ -129,12 +129,6 @@ static int run_lines(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ctx
 	}
 }
 
-/* Little-endian u32 of a record's length word. */
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The reader's buffer (CF_SENSOR_EVENT_LINE_MAX) holds a whole table or
  * record: cli_in_take() is never asked for more than it can return. */
 _Static_assert(CF_EVSTREAM_TABLE_MAX <= CF_SENSOR_EVENT_LINE_MAX, "table larger than the reader");
@@ -192,7 +186,7 @@ static int run_binary(cf_sensor *sensor, cf_sensor_event *ev, cli_in *rd, run_ct
 			++*malformed;
 			break;
 		}
-		uint32_t len = le32(p);
+		uint32_t len = cf_evstream_record_len(p);
 		if (len > CF_EVSTREAM_RECORD_MAX) {
 			snprintf(msg, sizeof msg,
 			         "record of %u bytes exceeds the %zu-byte cap; skipped",

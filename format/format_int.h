@@ -43,6 +43,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "format/le.h"
+
 #define CF_MAGIC "\x89\x43\x46\x43\x0d\x0a\x1a\x0a"
 #define CF_MAGIC_SIZE 8u
 #define CF_HEADER_SIZE 112u
@@ -87,37 +89,5 @@ enum { SEC_FIELDS = 1, SEC_INSTANCES = 2, SEC_STRINGS = 3, SEC_SOURCE_MAP = 4 };
 #define SMAP_HEAD_SIZE 16u
 #define SMAP_CRIT_SIZE 8u
 
-static inline uint16_t ld16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-
-static inline uint32_t ld32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t ld64(const uint8_t *p)
-{
-	return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32;
-}
-
-static inline void st16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void st32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline void st64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 #endif

@@ -18,40 +18,8 @@
 #include <string.h>
 
 #include <cf/base.h>
+#include "format/le.h"
 #include "sensor/sensor_int.h"
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static cf_status fail(cf_status st, char *msg, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -86,12 +54,12 @@ cf_status cf_evstream_prefix(const uint8_t *p, size_t len, uint32_t *table_len, 
 		            CF_EVSTREAM_PREFIX_LEN);
 	if (memcmp(p, CF_EVSTREAM_MAGIC, CF_EVSTREAM_MAGIC_LEN) != 0)
 		return fail(CF_ERR_REJECTED, msg, msg_len, "not a binary event stream (bad magic)");
-	uint32_t version = rd32(p + 8);
+	uint32_t version = ld32(p + 8);
 	if (version != CF_EVSTREAM_VERSION)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
 		            "event stream version %u is not supported (this build reads %u)",
 		            (unsigned)version, CF_EVSTREAM_VERSION);
-	uint32_t tl = rd32(p + 12);
+	uint32_t tl = ld32(p + 12);
 	if (tl < 2 || tl > CF_EVSTREAM_TABLE_MAX)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
 		            "event stream table of %u byte%s (2 .. %u allowed)", (unsigned)tl,
@@ -162,7 +130,7 @@ cf_status cf_sensor_evmap_new(const cf_sensor *s, const uint8_t *tab, size_t len
 	m->s = s;
 	/* Every name costs its length byte in the table and its NUL here. */
 	m->arena = malloc(len);
-	uint16_t nt = rd16(tab);
+	uint16_t nt = ld16(tab);
 	if (!m->arena)
 		goto out;
 	if (nt == 0 || nt > CF_EVSTREAM_TEMPLATES_MAX) {
@@ -191,7 +159,7 @@ cf_status cf_sensor_evmap_new(const cf_sensor *s, const uint8_t *tab, size_t len
 				          "event stream table names template '%s' twice", t->name);
 				goto out;
 			}
-		uint16_t nf = rd16(tab + pos);
+		uint16_t nf = ld16(tab + pos);
 		pos += 2;
 		if (nf > CF_MAX_FIELDS) {
 			st = fail(CF_ERR_REJECTED, msg, msg_len,
@@ -288,7 +256,7 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 	if (len < 4)
 		return fail(CF_ERR_REJECTED, msg, msg_len, "record of %zu byte%s (at least 4)", len,
 		            plural(len));
-	uint16_t ti = rd16(rec), nv = rd16(rec + 2);
+	uint16_t ti = ld16(rec), nv = ld16(rec + 2);
 	if (ti >= m->ntmpl)
 		return fail(CF_ERR_REJECTED, msg, msg_len,
 		            "template %u is not in the stream's table (%u template%s)",
@@ -336,7 +304,7 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 			if (len - pos < 4)
 				return fail(CF_ERR_REJECTED, msg, msg_len,
 				            "string of field '%s' is truncated", key);
-			uint32_t sl = rd32(rec + pos);
+			uint32_t sl = ld32(rec + pos);
 			pos += 4;
 			if (sl > len - pos)
 				return fail(CF_ERR_REJECTED, msg, msg_len,
@@ -353,7 +321,7 @@ cf_status cf_sensor_event_decode(cf_sensor_event *ev, const cf_sensor_evmap *m, 
 				return fail(CF_ERR_REJECTED, msg, msg_len,
 				            "integer of field '%s' is truncated", key);
 			vtype = CF_TYPE_UINT;
-			vu = rd64(rec + pos);
+			vu = ld64(rec + pos);
 			pos += 8;
 			break;
 		case CF_EVSTREAM_FALSE:
@@ -400,9 +368,9 @@ cf_status cf_evstream_put_header(cf_buf *b, const cf_template_set *set)
 	size_t at = b->len;
 	uint8_t pre[CF_EVSTREAM_PREFIX_LEN + 2];
 	memcpy(pre, CF_EVSTREAM_MAGIC, CF_EVSTREAM_MAGIC_LEN);
-	wr32(pre + 8, CF_EVSTREAM_VERSION);
-	wr32(pre + 12, 0); /* the table's length, set below */
-	wr16(pre + 16, (uint16_t)nt);
+	st32(pre + 8, CF_EVSTREAM_VERSION);
+	st32(pre + 12, 0); /* the table's length, set below */
+	st16(pre + 16, (uint16_t)nt);
 	cf_status st = cf_buf_append(b, pre, sizeof pre);
 	for (size_t i = 0; st == CF_OK && i < nt; i++) {
 		const cf_template *t = cf_templates_get(set, i);
@@ -416,7 +384,7 @@ cf_status cf_evstream_put_header(cf_buf *b, const cf_template_set *set)
 		st = cf_buf_append(b, &nl, 1);
 		if (st == CF_OK)
 			st = cf_buf_append(b, t->name, n);
-		wr16(h, t->field_count);
+		st16(h, t->field_count);
 		if (st == CF_OK)
 			st = cf_buf_append(b, h, 2);
 		for (size_t f = 0; st == CF_OK && f < t->field_count; f++) {
@@ -438,7 +406,7 @@ cf_status cf_evstream_put_header(cf_buf *b, const cf_template_set *set)
 		b->len = at;
 		return st;
 	}
-	wr32(b->data + at + 12, (uint32_t)tl);
+	st32(b->data + at + 12, (uint32_t)tl);
 	return CF_OK;
 }
 
@@ -449,9 +417,9 @@ cf_status cf_evstream_put_record(cf_buf *b, uint16_t tmpl, const cf_sensor_value
 		return CF_ERR_INVALID;
 	size_t at = b->len;
 	uint8_t h[8];
-	wr32(h, 0); /* the record's length, set below */
-	wr16(h + 4, tmpl);
-	wr16(h + 6, 0); /* its value count, set below */
+	st32(h, 0); /* the record's length, set below */
+	st16(h + 4, tmpl);
+	st16(h + 6, 0); /* its value count, set below */
 	cf_status st = cf_buf_append(b, h, sizeof h);
 	uint16_t nv = 0;
 	for (size_t f = 0; st == CF_OK && f < nvals; f++) {
@@ -466,7 +434,7 @@ cf_status cf_evstream_put_record(cf_buf *b, uint16_t tmpl, const cf_sensor_value
 				break;
 			}
 			head[1] = CF_EVSTREAM_STRING;
-			wr32(num, (uint32_t)v->len);
+			st32(num, (uint32_t)v->len);
 			st = cf_buf_append(b, head, 2);
 			if (st == CF_OK)
 				st = cf_buf_append(b, num, 4);
@@ -474,7 +442,7 @@ cf_status cf_evstream_put_record(cf_buf *b, uint16_t tmpl, const cf_sensor_value
 				st = cf_buf_append(b, v->s, v->len);
 		} else if (v->type == CF_TYPE_UINT) {
 			head[1] = CF_EVSTREAM_UINT;
-			wr64(num, v->u);
+			st64(num, v->u);
 			st = cf_buf_append(b, head, 2);
 			if (st == CF_OK)
 				st = cf_buf_append(b, num, 8);
@@ -492,7 +460,12 @@ cf_status cf_evstream_put_record(cf_buf *b, uint16_t tmpl, const cf_sensor_value
 		b->len = at; /* nothing of a record that failed is left */
 		return st;
 	}
-	wr32(b->data + at, (uint32_t)rl);
-	wr16(b->data + at + 6, nv);
+	st32(b->data + at, (uint32_t)rl);
+	st16(b->data + at + 6, nv);
 	return CF_OK;
+}
+
+uint32_t cf_evstream_record_len(const uint8_t word[4])
+{
+	return ld32(word);
 }

@@ -7,23 +7,10 @@
 
 #include <sodium.h>
 
+#include "format/le.h"
 #include "signing/sig_int.h"
 
 #define SECKEY_COMMENT "minisign encrypted secret key"
-
-static uint64_t load_le64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void store_le64(uint8_t *p, uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static int all_zero(const uint8_t *p, size_t n)
 {
@@ -150,8 +137,8 @@ static cf_status seckey_decode(const char *text, size_t len, uint8_t *raw, int *
 		                   "\"B2\")",
 		                   raw[4], raw[5]);
 	if (*encrypted) {
-		uint64_t ops = load_le64(raw + 38);
-		uint64_t mem = load_le64(raw + 46);
+		uint64_t ops = ld64(raw + 38);
+		uint64_t mem = ld64(raw + 46);
 		if (ops > CF_KDF_OPSLIMIT_CAP)
 			return cf_sig_fail(
 			    err, CF_ERR_SIGNATURE, CF_SIG_CHECK_KEY,
@@ -207,8 +194,8 @@ cf_status cf_seckey_parse(const char *text, size_t len, const char *password, si
 			goto out;
 		}
 		if (crypto_pwhash_scryptsalsa208sha256(stream, SK_SECRET_LEN, password, pw_len,
-		                                       raw + 6, load_le64(raw + 38),
-		                                       (size_t)load_le64(raw + 46)) != 0) {
+		                                       raw + 6, ld64(raw + 38),
+		                                       (size_t)ld64(raw + 46)) != 0) {
 			st = cf_sig_fail(err, CF_ERR_NOMEM, CF_SIG_CHECK_KEY,
 			                 "scrypt key derivation failed (out of memory?)");
 			goto out;
@@ -316,8 +303,8 @@ cf_status cf_seckey_serialize(const cf_seckey *sk, const char *password, size_t 
 		                   : crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE;
 		memcpy(raw + 2, "Sc", 2);
 		randombytes_buf(raw + 6, SALT_LEN);
-		store_le64(raw + 38, ops);
-		store_le64(raw + 46, mem);
+		st64(raw + 38, ops);
+		st64(raw + 46, mem);
 		seckey_checksum(raw, raw + SK_SECRET_OFF + CF_KEY_ID_SIZE + ED_SK);
 		if (crypto_pwhash_scryptsalsa208sha256(stream, SK_SECRET_LEN, password, pw_len,
 		                                       raw + 6, ops, (size_t)mem) != 0)

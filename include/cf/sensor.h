@@ -312,6 +312,10 @@ CF_API void cf_sensor_evmap_free(cf_sensor_evmap *m);
 CF_API size_t cf_sensor_evmap_template_count(const cf_sensor_evmap *m);
 CF_API const char *cf_sensor_evmap_template_name(const cf_sensor_evmap *m, size_t i);
 
+/* The length a record's 4-byte length word gives (little-endian), for a
+ * reader that frames the stream itself. */
+CF_API uint32_t cf_evstream_record_len(const uint8_t word[4]);
+
 /*
  * Decode one record (len bytes after its length word) into ev, as
  * cf_sensor_event_parse() does a line. String values point into rec: keep
