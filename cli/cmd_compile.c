@@ -121,16 +121,11 @@ int cmd_compile(int argc, char **argv)
 		cli_error("out of memory");
 		goto out;
 	}
-	cf_status st = CF_OK;
-	for (size_t i = 0; i < ntpaths; i++) {
-		cf_status s = cf_templates_load(set, tpaths[i], diags);
-		if (s == CF_ERR_NOMEM) {
-			cli_print_diags(diags);
-			cli_error("out of memory");
-			goto out;
-		}
-		if (s == CF_ERR_IO || (s != CF_OK && st == CF_OK))
-			st = s;
+	cf_status st = cf_templates_load_all(set, tpaths, ntpaths, diags);
+	if (st == CF_ERR_NOMEM) {
+		cli_print_diags(diags);
+		cli_error("out of memory");
+		goto out;
 	}
 	if (st == CF_ERR_IO) {
 		/* A -t path that cannot be read: every source would only say

@@ -172,12 +172,7 @@ int cmd_lint(int argc, char **argv)
 	tdiags = cf_diags_new();
 	if (!set || !tdiags)
 		goto nomem;
-	cf_status st = CF_OK;
-	for (size_t i = 0; i < ntpl; i++) {
-		cf_status s = cf_templates_load(set, tpl_paths[i], tdiags);
-		if (s != CF_OK && (st == CF_OK || s != CF_ERR_REJECTED))
-			st = s;
-	}
+	cf_status st = cf_templates_load_all(set, tpl_paths, ntpl, tdiags);
 	cli_print_diags(tdiags);
 	if (st != CF_OK) {
 		if (st == CF_ERR_NOMEM)

@@ -159,12 +159,7 @@ int cmd_pack_events(int argc, char **argv)
 	diags = cf_diags_new();
 	if (!set || !diags)
 		goto nomem;
-	cf_status st = CF_OK;
-	for (size_t i = 0; i < ntpl; i++) {
-		cf_status s = cf_templates_load(set, tpl[i], diags);
-		if (s != CF_OK && (st == CF_OK || s != CF_ERR_REJECTED))
-			st = s;
-	}
+	cf_status st = cf_templates_load_all(set, tpl, ntpl, diags);
 	cli_print_diags(diags);
 	if (st != CF_OK) {
 		if (st == CF_ERR_NOMEM)

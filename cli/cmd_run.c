@@ -511,12 +511,7 @@ int cmd_run(int argc, char **argv)
 	diags = cf_diags_new();
 	if (!set || !diags)
 		goto nomem;
-	cf_status st = CF_OK;
-	for (size_t i = 0; i < ntpl; i++) {
-		cf_status s = cf_templates_load(set, tpl_paths[i], diags);
-		if (s != CF_OK && (st == CF_OK || s != CF_ERR_REJECTED))
-			st = s;
-	}
+	cf_status st = cf_templates_load_all(set, tpl_paths, ntpl, diags);
 	if (st != CF_OK) {
 		cli_print_diags(diags);
 		if (st == CF_ERR_NOMEM)

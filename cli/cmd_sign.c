@@ -281,12 +281,7 @@ int cmd_sign(int argc, char **argv)
 		cli_error("out of memory");
 		goto out;
 	}
-	cf_status tst = CF_OK;
-	for (size_t i = 0; i < ntpl; i++) {
-		cf_status st = cf_templates_load(templates, tpl_paths[i], diags);
-		if (st != CF_OK && (tst == CF_OK || st == CF_ERR_IO || st == CF_ERR_NOMEM))
-			tst = st;
-	}
+	cf_status tst = cf_templates_load_all(templates, tpl_paths, ntpl, diags);
 	if (tst != CF_OK || cf_diags_errors(diags) > 0) {
 		cli_print_diags(diags);
 		int oom = tst == CF_ERR_NOMEM || cf_diags_oom(diags);

@@ -659,3 +659,34 @@ const cf_tpl_sensor *cf_template_sensor(const cf_template *t, const char *versio
 			return &t->sensors[i];
 	return NULL;
 }
+
+/* How grave a load status is, for cf_templates_load_all(). */
+static int gravity(cf_status st)
+{
+	switch (st) {
+	case CF_OK:
+		return 0;
+	case CF_ERR_REJECTED:
+		return 1;
+	case CF_ERR_IO:
+		return 3;
+	default:
+		return 2;
+	}
+}
+
+cf_status cf_templates_load_all(cf_template_set *set, const char *const *paths, size_t n,
+                                cf_diag_list *diags)
+{
+	if (!set || (n && !paths) || !diags)
+		return CF_ERR_INVALID;
+	cf_status worst = CF_OK;
+	for (size_t i = 0; i < n; i++) {
+		cf_status st = cf_templates_load(set, paths[i], diags);
+		if (st == CF_ERR_NOMEM)
+			return st;
+		if (gravity(st) > gravity(worst))
+			worst = st;
+	}
+	return worst;
+}

@@ -61,6 +61,16 @@ CF_API void cf_templates_free(cf_template_set *set);
  */
 CF_API cf_status cf_templates_load(cf_template_set *set, const char *path, cf_diag_list *diags);
 
+/*
+ * cf_templates_load() of each of n paths in turn, as `cfc -t PATH...` does:
+ * the one way every command loads its templates. Stops at CF_ERR_NOMEM;
+ * otherwise loads them all and returns the gravest status met, CF_ERR_IO
+ * over any other error over CF_ERR_REJECTED over CF_OK (the first of equal
+ * gravity).
+ */
+CF_API cf_status cf_templates_load_all(cf_template_set *set, const char *const *paths, size_t n,
+                                       cf_diag_list *diags);
+
 /* The same for one manifest in memory (buf borrowed for the call); path is
  * what diagnostics and cf_template.path name. */
 CF_API cf_status cf_templates_load_buffer(cf_template_set *set, const char *path,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1448,6 +1449,49 @@ static void compile_bad_args(void **state)
 	cf_diags_free(diags);
 }
 
+/* cf_templates_load_all(): every path loaded, the gravest status returned
+ * (unreadable over rejected over fine), whatever the order. */
+static void templates_load_all(void **state)
+{
+	(void)state;
+	char bad[] = "/tmp/cfc-test-templates.XXXXXX";
+	int fd = mkstemp(bad);
+	assert_true(fd >= 0);
+	static const char text[] = "template: t\nfields: [\n";
+	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	const char *missing = "/nonexistent/cfc-templates";
+	struct {
+		const char *paths[3];
+		size_t n;
+		cf_status want;
+	} cases[] = {
+	    {{"samples/templates"}, 1, CF_OK},
+	    {{NULL}, 0, CF_OK},
+	    {{bad}, 1, CF_ERR_REJECTED},
+	    {{bad, missing}, 2, CF_ERR_IO},
+	    {{missing, bad}, 2, CF_ERR_IO},
+	    {{"samples/templates", bad}, 2, CF_ERR_REJECTED},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cf_template_set *set = cf_templates_new();
+		cf_diag_list *d = cf_diags_new();
+		assert_non_null(set);
+		assert_non_null(d);
+		cf_status st = cf_templates_load_all(set, cases[i].paths, cases[i].n, d);
+		if (st != cases[i].want)
+			fail_msg("case %zu: %s, want %s", i, cf_strerror(st), cf_strerror(cases[i].want));
+		/* every path was loaded: each bad one left its diagnostic */
+		size_t bad_paths = 0;
+		for (size_t j = 0; j < cases[i].n; j++)
+			bad_paths += cases[i].paths[j] != cases[0].paths[0];
+		assert_true(cf_diags_count(d) >= bad_paths);
+		cf_diags_free(d);
+		cf_templates_free(set);
+	}
+	unlink(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1490,6 +1534,7 @@ int main(void)
 	    cmocka_unit_test(compile_duplicate_id_with_errors),
 	    cmocka_unit_test(compile_every_error_reported),
 	    cmocka_unit_test(compile_bad_args),
+	    cmocka_unit_test(templates_load_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
