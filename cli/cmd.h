@@ -113,6 +113,11 @@ cf_status cli_password_get(const char *path, int confirm, char **pw, size_t *pw_
  * with cf_seckey_free().
  */
 int cli_load_seckey(const char *path, const char *pw_file, cf_seckey **sk);
+/* The time in seconds since the epoch that environment variable var gives
+ * (SOURCE_DATE_EPOCH: creation and signing times; CFC_NOW: the verifier's
+ * clock, a test hook), else the clock. -1 when var is set but not a decimal
+ * number up to INT64_MAX. */
+int cli_env_time(const char *var, uint64_t *t);
 
 /* Parse a decimal integer in [lo, hi] with no junk; 0 on success. */
 int cli_parse_u64(const char *s, unsigned long long lo, unsigned long long hi,

@@ -26,22 +26,6 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* SOURCE_DATE_EPOCH when set, else now; -1 when it is not a number. */
-static int creation_time(uint64_t *t)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && *sde) {
-		unsigned long long v = 0;
-		if (cli_parse_u64(sde, 0, (unsigned long long)INT64_MAX, &v) != 0)
-			return -1;
-		*t = v;
-		return 0;
-	}
-	time_t now = time(NULL);
-	*t = now < 0 ? 0 : (uint64_t)now;
-	return 0;
-}
-
 /* --expires: SECONDS after the creation time, or an absolute UTC date
  * YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ. */
 static int parse_expires(const char *s, uint64_t created, uint64_t *out)
@@ -273,7 +257,7 @@ int cmd_bundle(int argc, char **argv)
 			return cli_bad_usage("bundle", "FILE.cf cannot be stdin: its signature "
 			                               "is read from FILE.cf.minisig");
 	uint64_t created = 0, expires = 0;
-	if (creation_time(&created) != 0)
+	if (cli_env_time("SOURCE_DATE_EPOCH", &created) != 0)
 		return cli_bad_usage("bundle", "SOURCE_DATE_EPOCH must be a decimal number of "
 		                               "seconds");
 	if (!expires_arg)

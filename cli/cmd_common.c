@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cmd.h"
@@ -422,4 +423,19 @@ void cli_say(cf_severity sev, const char *code, const char *path, uint32_t line,
 	d.message = (char *)msg;
 	d.field = -1;
 	cli_print_diag(&d);
+}
+
+int cli_env_time(const char *var, uint64_t *t)
+{
+	const char *env = getenv(var);
+	if (env && *env) {
+		unsigned long long v = 0;
+		if (cli_parse_u64(env, 0, (unsigned long long)INT64_MAX, &v) != 0)
+			return -1;
+		*t = v;
+		return 0;
+	}
+	time_t now = time(NULL);
+	*t = now < 0 ? 0 : (uint64_t)now;
+	return 0;
 }

@@ -25,23 +25,6 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* The signing time: SOURCE_DATE_EPOCH when set (reproducible builds),
- * else now. -1 when SOURCE_DATE_EPOCH is not a plain decimal. */
-static int signing_time(uint64_t *ts)
-{
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && *sde) {
-		unsigned long long v = 0;
-		if (cli_parse_u64(sde, 0, UINT64_MAX, &v) != 0)
-			return -1;
-		*ts = v;
-		return 0;
-	}
-	time_t now = time(NULL);
-	*ts = now < 0 ? 0 : (uint64_t)now;
-	return 0;
-}
-
 /* Verify, lint and sign one file. Returns an exit status. */
 static int sign_one(const cf_seckey *sk, const cf_template_set *templates, const char *path,
                     const char *sig_path, uint64_t ts)
@@ -273,7 +256,7 @@ int cmd_sign(int argc, char **argv)
 		goto out;
 	status = EXIT_TROUBLE;
 	uint64_t ts = 0;
-	if (signing_time(&ts) != 0) {
+	if (cli_env_time("SOURCE_DATE_EPOCH", &ts) != 0) {
 		cli_error("SOURCE_DATE_EPOCH must be a decimal number of seconds");
 		goto out;
 	}

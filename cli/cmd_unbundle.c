@@ -19,22 +19,6 @@
 #include <cf/sign.h>
 #include "cli/cmd.h"
 
-/* The verifier's notion of now; -1 when CFC_NOW is set but not a number. */
-static int verify_time(uint64_t *now)
-{
-	const char *env = getenv("CFC_NOW");
-	if (env && *env) {
-		unsigned long long v = 0;
-		if (cli_parse_u64(env, 0, (unsigned long long)INT64_MAX, &v) != 0)
-			return -1;
-		*now = v;
-		return 0;
-	}
-	time_t t = time(NULL);
-	*now = t < 0 ? 0 : (uint64_t)t;
-	return 0;
-}
-
 /* Read and verify a bundle; prints every diagnostic. Returns an exit
  * status; on EXIT_OK *out is the verified bundle. */
 static int open_bundle(const cf_pubkey *pk, const char *path, cf_bundle **out)
@@ -45,7 +29,7 @@ static int open_bundle(const cf_pubkey *pk, const char *path, cf_bundle **out)
 	uint64_t now = 0;
 	cf_diag_list *diags = NULL;
 	*out = NULL;
-	if (verify_time(&now) != 0) {
+	if (cli_env_time("CFC_NOW", &now) != 0) {
 		cli_error("CFC_NOW must be a decimal number of seconds");
 		return EXIT_TROUBLE;
 	}
