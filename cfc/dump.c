@@ -13,6 +13,7 @@
 
 #include <cf/base.h>
 #include <cf/compile.h>
+#include "base/json_int.h"
 
 /* The most bytes a dump may produce: a 1 GiB file dumps to less. */
 #define DUMP_LIMIT ((size_t)4 << 30)
@@ -532,25 +533,10 @@ cf_status cf_dump_json(const cf_view *v, char **out, size_t *out_len)
 			failed = 1;
 	}
 	put(root, "instances", insts, &failed);
-	char *text = NULL;
+	cf_status st = CF_ERR_NOMEM;
 	if (!failed && root)
-		text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+		st = cf_json_text(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII, out,
+		                  out_len);
 	json_decref(root);
-	if (!text)
-		return CF_ERR_NOMEM;
-	/* Hand back a malloc'd copy with a newline: jansson may use its own
-	 * allocator, and callers free with free(). */
-	size_t n = strlen(text);
-	char *copy = malloc(n + 2);
-	if (copy) {
-		memcpy(copy, text, n);
-		copy[n] = '\n';
-		copy[n + 1] = 0;
-	}
-	free(text);
-	if (!copy)
-		return CF_ERR_NOMEM;
-	*out = copy;
-	*out_len = n + 1;
-	return CF_OK;
+	return st;
 }

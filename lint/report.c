@@ -8,6 +8,7 @@
 
 #include <cf/base.h>
 #include <cf/lint.h>
+#include "base/json_int.h"
 
 #ifndef CF_VERSION
 #define CF_VERSION "unknown"
@@ -46,19 +47,7 @@ static const char *level(cf_severity sev)
 
 static cf_status dump(json_t *root, char **out)
 {
-	char *s = json_dumps(root, JSON_INDENT(2));
-	if (!s)
-		return CF_ERR_NOMEM;
-	size_t n = strlen(s);
-	char *r = realloc(s, n + 2);
-	if (!r) {
-		free(s);
-		return CF_ERR_NOMEM;
-	}
-	r[n] = '\n';
-	r[n + 1] = 0;
-	*out = r;
-	return CF_OK;
+	return cf_json_text(root, JSON_INDENT(2), out, NULL);
 }
 
 /* The context of a finding: null where the finding has none. */

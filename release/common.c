@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "base/json_int.h"
 #include "release/bundle_int.h"
 
 void cf_bundle_hash(const uint8_t *buf, size_t len, uint8_t out[HASH_SIZE])
@@ -21,20 +22,7 @@ void cf_bundle_hash(const uint8_t *buf, size_t len, uint8_t out[HASH_SIZE])
 
 cf_status cf_bundle_json_text(json_t *root, char **out, size_t *out_len)
 {
-	char *text = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	if (!text)
-		return CF_ERR_NOMEM;
-	size_t n = strlen(text);
-	char *buf = malloc(n + 2);
-	if (buf) {
-		memcpy(buf, text, n);
-		buf[n] = '\n';
-		buf[n + 1] = '\0';
-		*out = buf;
-		*out_len = n + 1;
-	}
-	free(text);
-	return buf ? CF_OK : CF_ERR_NOMEM;
+	return cf_json_text(root, JSON_SORT_KEYS | JSON_INDENT(2) | JSON_ENSURE_ASCII, out, out_len);
 }
 
 cf_status cf_bundle_reject(cf_diag_list *diags, const char *path, const char *code, const char *fmt,

@@ -1042,7 +1042,7 @@ static void test_reports(void **state)
 	cf_diag_list *d = lint(buf, len, NULL, NULL);
 	uint8_t *buf2 = c291(&len, NULL, 0, 1);
 	cf_diag_list *d2 = lint(buf2, len, NULL, NULL);
-	cf_lint_result r[2] = {{"c291.cf", d}, {"stripped.cf", d2}};
+	cf_lint_result r[2] = {{.path = "c291.cf", .diags = d}, {.path = "stripped.cf", .diags = d2}};
 	char *out = NULL;
 	assert_int_equal(cf_lint_report_json(r, 2, &out), CF_OK);
 	json_error_t je;
