@@ -47,7 +47,9 @@ torture() {
 	else
 		printf '%s\n' "$out" | tail -1
 	fi
-	runs=$((runs + $(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) of [0-9]* allocations failed.*/\1/p' | tail -1)))
+	local n
+	n=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) of [0-9]* allocations failed.*/\1/p' | tail -1)
+	runs=$((runs + ${n:-0}))
 }
 
 ALLOC_EXPECT_OUT=o.cf torture compile -t "$T" -o o.cf "$R/c291-fixed.yaml"

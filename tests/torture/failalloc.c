@@ -98,6 +98,11 @@ char *__wrap_strdup(const char *s)
 
 /* --- the sweep ------------------------------------------------------------ */
 
+/* The baseline's output, kept in a global: a child inherits it, and
+ * LeakSanitizer (which checks every child at exit) must see it referenced. */
+static char *good;
+static size_t good_len;
+
 /* A whole small file into a buffer of __real_malloc; NULL if absent. */
 static char *slurp(const char *path, size_t *len)
 {
@@ -233,8 +238,6 @@ __attribute__((constructor)) static void sweep(void)
 		print_err(errfd);
 		_exit(1);
 	}
-	size_t good_len = 0;
-	char *good = NULL;
 	if (expect && !(good = slurp(expect, &good_len))) {
 		fprintf(stderr, "failalloc: the baseline run wrote no %s\n", expect);
 		_exit(1);
