@@ -11,7 +11,8 @@
 #   case_ CASE ARGS...    cfc lint ARGS in text, JSON and SARIF: text on
 #                         stderr only, its exit status appended, compared
 #                         with CASE.txt; JSON and SARIF on stdout only, valid
-#                         JSON, compared with CASE.json and CASE.sarif
+#                         JSON, with the text run's exit status, compared
+#                         with CASE.json and CASE.sarif
 G=tests/golden/lint
 T=$G/templates-v2
 S=samples/templates
@@ -33,10 +34,11 @@ fixtures() {
 }
 
 case_() {
-	local name=$1 rc
+	local name=$1 rc text_rc
 	shift
 	rc=0
 	"$CFC" lint "$@" 2>"$TMP/out" >"$TMP/stdout" || rc=$?
+	text_rc=$rc
 	[ -s "$TMP/stdout" ] && bad "$name: text format wrote to stdout"
 	echo "exit $rc" >>"$TMP/out"
 	golden_compare "$G/$name.txt" "$TMP/out"
@@ -49,7 +51,7 @@ case_() {
 		fi
 		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" ||
 			bad "$name.$fmt is not JSON"
-		echo "$rc" >"$TMP/rc.$fmt"
+		[ "$rc" = "$text_rc" ] || bad "$name: --format $fmt exits $rc, the text format $text_rc"
 		golden_compare "$G/$name.$fmt" "$TMP/out"
 	done
 }
