@@ -28,6 +28,11 @@ cd "$TMP" || exit 2
 } >big.yaml
 "$CFC" compile -t "$T" --strip-source -o big.cf big.yaml || fail "compile big.cf"
 "$CFC" keygen -W -p k.pub -s k.key >/dev/null || fail keygen
+# Without these inputs every run below would end at "cannot open", and the
+# sweeps would pass having failed no allocation of the verifier.
+expect 0 "$CFC" dump big.cf
+[ "$(grep -c '^- id:' out)" = 1600 ] || fail "big.cf does not hold the 1,600 instances the sweeps need"
+[ -s k.key ] || fail "keygen wrote no k.key"
 
 torture() {
 	local out
