@@ -36,6 +36,12 @@ mkdir -p out st st0
 "$CFC" sign -s k.key -t "$T" c44.cf >/dev/null || fail sign 44
 "$CFC" bundle -s k.key --bundle-version 2 -o b2.tar.zst c44.cf p.cf >/dev/null || fail bundle 2
 "$CFC" pack-events -t "$T" -o ev.cfe "$SRC/samples/events/ipc-named-pipe.jsonl" 2>/dev/null || fail pack-events
+# A run on an input that is not there ends at "cannot open" and fails no
+# allocation of the work it is meant to sweep.
+for f in k.pub k.key c.cf bad.cf p.cf c.cf.minisig p.cf.minisig b.tar.zst st0/cfc-state.json \
+	c44.cf c44.cf.minisig b2.tar.zst ev.cfe; do
+	[ -s "$f" ] || fail "input $f was not made"
+done
 
 runs=0
 torture() {
