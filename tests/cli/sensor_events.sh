@@ -11,7 +11,9 @@ grep -q 'bad-events.jsonl:1: warning: channel 9002 instance 6001: regex on field
 	bad "no match-limit warning"
 grep -q '; 1 regex limit hit, ' "$TMP/events-errors.err" || bad "no limit hit counted"
 # stdin gives the same matches, named <stdin>.
-(cd "$TMP" && "$CFC" run -t "$T" --sensor 7.16.0 c9002.cf <"$F") >"$TMP/stdin.out" 2>"$TMP/stdin.err" || true
+rc=0
+(cd "$TMP" && "$CFC" run -t "$T" --sensor 7.16.0 c9002.cf <"$F") >"$TMP/stdin.out" 2>"$TMP/stdin.err" || rc=$?
+[ $rc = 0 ] || bad "events from stdin: exit status $rc, want 0 as from a file"
 cmp "$TMP/stdin.out" "$TMP/events-errors.out" || bad "stdin differs"
 grep -q '^<stdin>:2: error: ' "$TMP/stdin.err" || bad "stdin: line 2 not reported as <stdin>:2"
 # An over-long line is reported and skipped.
