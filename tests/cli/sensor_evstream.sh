@@ -161,6 +161,7 @@ run pack-blank "$CFC" pack-events -t "$T" -o blank.cfe blank.jsonl
 status pack-blank 0
 has "$TMP/pack-blank.err" '^cfc pack-events: 2 events, '
 run json-blank "$CFC" run -t "$T" --sensor 7.16.0 --events blank.jsonl c291-fixed.cf
+status json-blank 0
 run bin-blank "$CFC" run -t "$T" --sensor 7.16.0 --events blank.cfe c291-fixed.cf
 grep -q '^{"line": 4, .*"instance": 1001' "$TMP/json-blank.out" || bad "json-blank: no match on line 4"
 grep -q '^{"line": 2, .*"instance": 1001' "$TMP/bin-blank.out" || bad "bin-blank: no match on record 2"
@@ -242,6 +243,7 @@ run pack-big "$CFC" pack-events -t "$T" -o big.cfe big.jsonl
 status pack-big 0
 [ "$(wc -c <"$TMP/big.cfe")" -gt $((2 * 1048576 + 65536)) ] || bad "big.cfe is not bigger than the reader's buffer"
 run json-big "$CFC" run -t "$T" --sensor 7.16.0 --events big.jsonl c291-bad.cf c310.cf c412.cf
+status json-big 0
 run bin-big "$CFC" run -t "$T" --sensor 7.16.0 --events big.cfe c291-bad.cf c310.cf c412.cf
 status bin-big 0
 same json-big bin-big
@@ -470,6 +472,7 @@ evs.write(sys.argv[2], evs.join(head, recs))
 PY
 awk 'NR == 8 || NR == 20 || NR == 25 { print "{}"; next } { print }' "$E/dns-query.jsonl" >"$TMP/midbad.jsonl"
 run json-midbad "$CFC" run -t "$T" --sensor 7.16.0 --events midbad.jsonl c412.cf
+status json-midbad 0
 run bin-midbad "$CFC" run -t "$T" --sensor 7.16.0 --events midbad.cfe c412.cf
 status bin-midbad 0
 cmp -s "$TMP/json-midbad.out" "$TMP/bin-midbad.out" || bad "midbad: other matches than the JSON lines"
@@ -518,6 +521,8 @@ PY
 )
 head -n 256 "$TMP/all.jsonl" >"$TMP/first256.jsonl"
 run json-256 "$CFC" run -t "$T" --sensor 7.16.0 --events first256.jsonl c291-bad.cf c310.cf c412.cf
+status json-256 0
+[ -s "$TMP/json-256.out" ] || bad "json-256: no matches to compare the truncated stream's with"
 run trunc "$CFC" run -t "$T" --sensor 7.16.0 --events trunc.cfe c291-bad.cf c310.cf c412.cf
 status trunc 0
 cmp -s "$TMP/json-256.out" "$TMP/trunc.out" || bad "trunc: the first 256 records do not match as 256 lines do"
@@ -566,6 +571,7 @@ evs.write(sys.argv[2], head + evs.record(recs[0]) + junk + b"".join(evs.record(r
 PY
 awk 'NR == 2 { print "{}" } { print }' "$TMP/all.jsonl" >"$TMP/over.jsonl"
 run json-over "$CFC" run -t "$T" --sensor 7.16.0 --events over.jsonl c291-bad.cf c310.cf c412.cf
+status json-over 0
 run over limited "$CFC" run -t "$T" --sensor 7.16.0 --events over.cfe c291-bad.cf c310.cf c412.cf
 status over 0
 cmp -s "$TMP/json-over.out" "$TMP/over.out" || bad "over: other matches than the JSON lines"
