@@ -38,4 +38,10 @@ for c in $cases; do
 		bad "$c: an output file was written"
 	fi
 done
+# Every golden file is checked: one whose case is gone would otherwise
+# pass unread, and so would an empty case list.
+for e in *.err; do
+	[ -f "${e%.err}.yaml" ] || [ -f "${e%.err}.args" ] || bad "$e: no ${e%.err}.yaml or .args"
+done
+[ "$n" -gt 0 ] || fail "no cases in tests/golden/compile"
 finish "compile_errors: $n cases"
