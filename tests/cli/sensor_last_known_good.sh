@@ -20,7 +20,8 @@ cat "$E/process-creation.jsonl" "$E/dns-query.jsonl" >"$TMP/events.jsonl"
 
 golden lkg-bad-updates 1 "$CFC" run -t "$T" --sensor 7.16.0 --events events.jsonl \
 	c310.cf c412.cf c310-v18-r3.cf c310-v19-truncated.cf
-# Every channel-310 match comes from version 17.
+# Channel 310 keeps matching, and every match comes from version 17.
+grep -q '"channel": 310' "$TMP/lkg-bad-updates.out" || bad "no match of channel 310"
 ! grep '"channel": 310' "$TMP/lkg-bad-updates.out" | grep -qv '"content_version": 17' ||
 	bad "a match not from v17"
 grep -q 'channel 310 keeps content version 17 (last known good)' "$TMP/lkg-bad-updates.err" ||
@@ -28,6 +29,7 @@ grep -q 'channel 310 keeps content version 17 (last known good)' "$TMP/lkg-bad-u
 
 golden lkg-good-update 1 "$CFC" run -t "$T" --sensor 7.16.0 --events events.jsonl \
 	c310.cf c310-v18-r3.cf c310-v19-truncated.cf c310-v20.cf c412.cf
+grep -q '"channel": 310' "$TMP/lkg-good-update.out" || bad "no match of channel 310"
 ! grep '"channel": 310' "$TMP/lkg-good-update.out" | grep -qv '"content_version": 20' ||
 	bad "a match not from v20"
 # The same set in another order gives the same matches.
