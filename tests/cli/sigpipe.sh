@@ -26,9 +26,12 @@ early() {
 	shift
 	# The summary line of `run` and lint's own findings are not about the
 	# pipe: only a word about writing may not appear.
-	("$@" 2>err; echo $? >rc) | head -c 1 >/dev/null
+	("$@" 2>err; echo $? >rc) | head -c 1 >got
 	local rc
 	rc=$(cat rc)
+	# Exit 2 counts only from a command that was writing: one that refused
+	# its command line or its input exits 2 too, before writing anything.
+	[ -s got ] || bad "$label: wrote nothing to the pipe: $(head -2 err)"
 	[ "$rc" = 2 ] || bad "$label: exit $rc with the reader gone, expected 2"
 	if grep -qi "write\|broken pipe\|standard output" err; then
 		bad "$label: spoke of the closed pipe: $(head -2 err)"
