@@ -14,6 +14,7 @@ grep -q '; 1 regex limit hit, ' "$TMP/events-errors.err" || bad "no limit hit co
 rc=0
 (cd "$TMP" && "$CFC" run -t "$T" --sensor 7.16.0 c9002.cf <"$F") >"$TMP/stdin.out" 2>"$TMP/stdin.err" || rc=$?
 [ $rc = 0 ] || bad "events from stdin: exit status $rc, want 0 as from a file"
+[ -s "$TMP/stdin.out" ] || bad "no match from stdin"
 cmp "$TMP/stdin.out" "$TMP/events-errors.out" || bad "stdin differs"
 grep -q '^<stdin>:2: error: ' "$TMP/stdin.err" || bad "stdin: line 2 not reported as <stdin>:2"
 # An over-long line is reported and skipped.
