@@ -160,7 +160,11 @@ normalise_paths() {
 }
 
 golden_compare() {
-	local want=$1 got=$2 name=${1#"$SRC/"}
+	local want=$1 got=$2 name
+	case $want in
+	/*) name=${want#"$SRC/"} ;;
+	*) name=${PWD#"$SRC/"}/$want ;;
+	esac
 	if [ ! -f "$got" ]; then
 		bad "$name: the output to compare, $got, was not written"
 		return 0
