@@ -160,11 +160,9 @@ normalise_paths() {
 }
 
 golden_compare() {
-	local want=$1 got=$2 name
-	case $want in
-	/*) name=${want#"$SRC/"} ;;
-	*) name=${PWD#"$SRC/"}/$want ;;
-	esac
+	local want=$1 got=$2 name=$1
+	[ "${want#/}" != "$want" ] || name=$PWD/$want
+	name=${name#"$SRC/"}
 	if [ ! -f "$got" ]; then
 		bad "$name: the output to compare, $got, was not written"
 		return 0
