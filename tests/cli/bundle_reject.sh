@@ -3,26 +3,25 @@
 # tarfile: each is rejected with exit 1 and a clear message, and nothing is
 # written (the install directory and the state exactly as they were).
 set -u
+. "$SRC/tests/lib.sh"
 cd "$TMP" || exit 2
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 T=$SRC/samples/templates
 R=$SRC/samples/rules
 export SOURCE_DATE_EPOCH=1721361240
 export CFC_NOW=$((SOURCE_DATE_EPOCH + 3600))
-q() { "$@" >/dev/null 2>q.err || { cat q.err >&2; fail "$*"; }; }
 
-q "$CFC" keygen -W -p k.pub -s k.sec
-q "$CFC" keygen -W -p other.pub -s other.sec
-q "$CFC" compile -t "$T" -o c291.cf "$R/c291-fixed.yaml"
-q "$CFC" compile -t "$T" -o c310.cf "$R/process-lineage.yaml"
-q "$CFC" sign -s k.sec -t "$T" c291.cf c310.cf
-q "$CFC" bundle -s k.sec -o good.tar.zst --bundle-version 5 c291.cf c310.cf
+expect 0 "$CFC" keygen -W -p k.pub -s k.sec
+expect 0 "$CFC" keygen -W -p other.pub -s other.sec
+expect 0 "$CFC" compile -t "$T" -o c291.cf "$R/c291-fixed.yaml"
+expect 0 "$CFC" compile -t "$T" -o c310.cf "$R/process-lineage.yaml"
+expect 0 "$CFC" sign -s k.sec -t "$T" c291.cf c310.cf
+expect 0 "$CFC" bundle -s k.sec -o good.tar.zst --bundle-version 5 c291.cf c310.cf
 # Another bundle: channel 291 at a higher content version.
 mkdir v2 && sed 's/^version: .*/version: 99/' "$R/c291-fixed.yaml" >v2/c291.yaml
-q "$CFC" compile -t "$T" -o v2/c291.cf v2/c291.yaml
-q "$CFC" sign -s k.sec -t "$T" v2/c291.cf
-q "$CFC" bundle -s k.sec -o v2.tar.zst --bundle-version 6 v2/c291.cf c310.cf
+expect 0 "$CFC" compile -t "$T" -o v2/c291.cf v2/c291.yaml
+expect 0 "$CFC" sign -s k.sec -t "$T" v2/c291.cf
+expect 0 "$CFC" bundle -s k.sec -o v2.tar.zst --bundle-version 6 v2/c291.cf c310.cf
 
 zstd -q -dc good.tar.zst >good.tar
 zstd -q -dc v2.tar.zst >v2.tar
@@ -87,7 +86,7 @@ with tarfile.open(dst, "w", format=tarfile.PAX_FORMAT) as out:
 EOF
 
 mkdir dest state
-q "$CFC" unbundle -p k.pub -C dest --state state good.tar.zst
+expect 0 "$CFC" unbundle -p k.pub -C dest --state state good.tar.zst
 snapshot() {
 	(cd dest && find . -printf '%p %y %m %s\n' | sort && sha256sum -- * | sort)
 	(cd state && find . -printf '%p %y %m %s\n' | sort && sha256sum -- * | sort)
@@ -187,11 +186,11 @@ reject mixm mixm.tar.zst bundle-size "entry 'c291.cf'"
 # Rollback against --state: the bundle version, then one channel's
 # content version (bundle version above, channel 291 going back).
 reject rollback good.tar.zst bundle-rollback "bundle version 5 is not above the installed bundle version 5" state
-q "$CFC" bundle -s k.sec -o v3.tar.zst --bundle-version 3 c291.cf c310.cf
+expect 0 "$CFC" bundle -s k.sec -o v3.tar.zst --bundle-version 3 c291.cf c310.cf
 reject rollback-old v3.tar.zst bundle-rollback "bundle version 3 is not above" state
 mkdir dest2 state2
-q "$CFC" unbundle -p k.pub -C dest2 --state state2 v2.tar.zst
-q "$CFC" bundle -s k.sec -o v7.tar.zst --bundle-version 7 c291.cf c310.cf
+expect 0 "$CFC" unbundle -p k.pub -C dest2 --state state2 v2.tar.zst
+expect 0 "$CFC" bundle -s k.sec -o v7.tar.zst --bundle-version 7 c291.cf c310.cf
 "$CFC" unbundle -p k.pub -C dest2 --state state2 v7.tar.zst >/dev/null 2>err.txt &&
 	fail "content rollback accepted"
 grep -q "error: entry 'c291.cf': channel 291 content version [0-9]* is below the installed version 99 \[bundle-rollback\]" err.txt ||
@@ -199,11 +198,11 @@ grep -q "error: entry 'c291.cf': channel 291 content version [0-9]* is below the
 cmp dest2/c291.cf v2/c291.cf || fail "content rollback overwrote the file"
 grep -q '"content_version": 99' state2/cfc-state.json || fail "content rollback changed the state"
 # ... and the same bundle version with higher content is fine.
-q "$CFC" bundle -s k.sec -o v8.tar.zst --bundle-version 8 v2/c291.cf c310.cf
-q "$CFC" unbundle -p k.pub -C dest2 --state state2 v8.tar.zst
+expect 0 "$CFC" bundle -s k.sec -o v8.tar.zst --bundle-version 8 v2/c291.cf c310.cf
+expect 0 "$CFC" unbundle -p k.pub -C dest2 --state state2 v8.tar.zst
 
 # Expired.
-q "$CFC" bundle -s k.sec -o short.tar.zst --bundle-version 50 --expires 600 c291.cf c310.cf
+expect 0 "$CFC" bundle -s k.sec -o short.tar.zst --bundle-version 50 --expires 600 c291.cf c310.cf
 CFC_NOW=$((SOURCE_DATE_EPOCH + 600)) reject expired short.tar.zst bundle-expired "the manifest expired at 2024-07-19T04:04:00Z"
 
 # A decompression bomb: a 1 GiB entry of zeros, about 32 KiB compressed.
@@ -328,4 +327,4 @@ run_reject twice twice.tar.gz.zst "compressed more than once (gzip inside zstd)"
 snapshot >after.txt
 cmp before.txt after.txt || fail "final state differs"
 ls -A dest dest2 | grep -q cfc-unbundle && fail "temporary directory left behind"
-exit 0
+finish

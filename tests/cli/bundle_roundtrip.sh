@@ -4,15 +4,8 @@
 # (signed files only, one file per channel), usage errors, and the clock
 # the verifier uses (CFC_NOW, never SOURCE_DATE_EPOCH).
 set -u
+. "$SRC/tests/lib.sh"
 cd "$TMP" || exit 2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect RC CMD...: run CMD, require exit status RC; output in out.txt/err.txt
-expect() {
-	local want=$1; shift
-	"$@" >out.txt 2>err.txt
-	local rc=$?
-	[ "$rc" = "$want" ] || { cat err.txt >&2; fail "exit $rc, expected $want: $*"; }
-}
 
 T=$SRC/samples/templates
 R=$SRC/samples/rules
@@ -50,10 +43,10 @@ grep -q "\"expires\": $((SOURCE_DATE_EPOCH + 30 * 86400))," x/manifest.json || f
 grep -q 'bundle_version:7	manifest_blake2b_256:' x/manifest.json.minisig || fail "trusted comment"
 
 CFC_NOW=$NOW expect 0 "$CFC" verify -p k.pub b1.tar.zst
-grep -q 'b1.tar.zst: bundle OK (bundle version 7, 3 channel files' out.txt || fail "verify: $(cat out.txt)"
-grep -q 'c291.cf: signature OK (channel 291' out.txt || fail "verify files: $(cat out.txt)"
+grep -q 'b1.tar.zst: bundle OK (bundle version 7, 3 channel files' out || fail "verify: $(cat out)"
+grep -q 'c291.cf: signature OK (channel 291' out || fail "verify files: $(cat out)"
 CFC_NOW=$NOW expect 1 "$CFC" verify -p other.pub b1.tar.zst
-grep -q 'bundle-manifest-signature' err.txt || fail "other key: $(cat err.txt)"
+grep -q 'bundle-manifest-signature' err || fail "other key: $(cat err)"
 
 mkdir dest state
 CFC_NOW=$NOW expect 0 "$CFC" unbundle -p k.pub -C dest --state state b1.tar.zst
@@ -69,8 +62,8 @@ grep -q '"291": {' state/cfc-state.json || fail "state channel"
 # Installing it again is a rollback (bundle version not above 7).
 cp state/cfc-state.json state.before
 CFC_NOW=$NOW expect 1 "$CFC" unbundle -p k.pub -C dest --state state b1.tar.zst
-grep -q 'error: bundle version 7 is not above the installed bundle version 7 \[bundle-rollback\]' err.txt ||
-	fail "rollback message: $(cat err.txt)"
+grep -q 'error: bundle version 7 is not above the installed bundle version 7 \[bundle-rollback\]' err ||
+	fail "rollback message: $(cat err)"
 cmp state.before state/cfc-state.json || fail "state changed on rejection"
 # -C defaults to the current directory.
 mkdir here && (cd here && CFC_NOW=$NOW "$CFC" unbundle -p ../k.pub ../b1.tar.zst >/dev/null) ||
@@ -110,41 +103,41 @@ expect 2 "$CFC" bundle -s k.sec -o e4.tar.zst --expires tomorrow c291.cf
 # The verifier's clock: CFC_NOW, never SOURCE_DATE_EPOCH.
 CFC_NOW=$((SOURCE_DATE_EPOCH + 59)) expect 0 "$CFC" verify -p k.pub e1.tar.zst
 CFC_NOW=$((SOURCE_DATE_EPOCH + 60)) expect 1 "$CFC" verify -p k.pub e1.tar.zst
-grep -q 'expired at 2024-07-19T03:55:00Z' err.txt || fail "expiry message: $(cat err.txt)"
+grep -q 'expired at 2024-07-19T03:55:00Z' err || fail "expiry message: $(cat err)"
 SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH expect 1 "$CFC" verify -p k.pub e1.tar.zst
-grep -q 'bundle-expired' err.txt || fail "SOURCE_DATE_EPOCH moved the verifier's clock"
+grep -q 'bundle-expired' err || fail "SOURCE_DATE_EPOCH moved the verifier's clock"
 CFC_NOW=soon expect 2 "$CFC" verify -p k.pub e1.tar.zst
 
 # Policy: only files with a valid signature by the bundling key.
 cp c291.cf unsigned.cf
 expect 1 "$CFC" bundle -s k.sec -o u.tar.zst unsigned.cf
-grep -q "not signed (no 'unsigned.cf.minisig')" err.txt || fail "unsigned: $(cat err.txt)"
+grep -q "not signed (no 'unsigned.cf.minisig')" err || fail "unsigned: $(cat err)"
 expect 1 "$CFC" bundle -s other.sec -o u.tar.zst c291.cf
-grep -q 'bundle-signature' err.txt || fail "other key: $(cat err.txt)"
+grep -q 'bundle-signature' err || fail "other key: $(cat err)"
 cp c291.cf.minisig unsigned.cf.minisig
 cp c310.cf unsigned.cf
 expect 1 "$CFC" bundle -s k.sec -o u.tar.zst unsigned.cf
-grep -q 'signature check failed' err.txt || fail "swapped signature: $(cat err.txt)"
+grep -q 'signature check failed' err || fail "swapped signature: $(cat err)"
 mkdir dup && cp c291.cf c291.cf.minisig dup/
 expect 0 "$CFC" compile -t "$T" -o dup/again.cf "$R/c291-bad.yaml"
 "$CFC" sign -s k.sec -t "$T" dup/again.cf >/dev/null 2>&1
 if [ -e dup/again.cf.minisig ]; then
 	expect 1 "$CFC" bundle -s k.sec -o u.tar.zst dup/c291.cf dup/again.cf
-	grep -q 'channel 291 is also carried by' err.txt || fail "two files for one channel: $(cat err.txt)"
+	grep -q 'channel 291 is also carried by' err || fail "two files for one channel: $(cat err)"
 fi
 expect 1 "$CFC" bundle -s k.sec -o u.tar.zst c291.cf dup/c291.cf
-grep -q "entry name 'c291.cf' is already taken" err.txt || fail "same name: $(cat err.txt)"
+grep -q "entry name 'c291.cf' is already taken" err || fail "same name: $(cat err)"
 [ -e u.tar.zst ] && fail "bundle written despite rejection"
 
 # Usage errors.
 expect 2 "$CFC" bundle -s k.sec -o b.tar c291.cf
-grep -q 'must end in .tar.zst' err.txt || fail "extension message"
+grep -q 'must end in .tar.zst' err || fail "extension message"
 expect 2 "$CFC" bundle -s k.sec -o b.zip c291.cf
 expect 2 "$CFC" bundle -s k.sec -o b.tar.zst
 expect 2 "$CFC" bundle -o b.tar.zst c291.cf
 expect 2 "$CFC" bundle -s k.sec -o b.tar.zst --ring all c291.cf
 expect 2 "$CFC" bundle -s k.sec -o b.tar.zst --ring a:50 --ring b:50 --ring c:100 c291.cf
-grep -q 'does not rise' err.txt || fail "ring order message"
+grep -q 'does not rise' err || fail "ring order message"
 expect 2 "$CFC" bundle -s k.sec -o b.tar.zst --ring a:50 c291.cf
 expect 2 "$CFC" bundle -s k.sec -o b.tar.zst --ring Big:100 c291.cf
 expect 2 "$CFC" bundle -s k.sec -o b.tar.zst --bundle-version 0 c291.cf
@@ -158,7 +151,7 @@ expect 2 "$CFC" unbundle -p k.pub b1.tar.zst b2.tar.zst
 expect 2 "$CFC" unbundle -p k.pub missing.tar.zst
 CFC_NOW=$NOW expect 2 "$CFC" unbundle -p k.pub -C missing-dir b1.tar.zst
 expect 0 "$CFC" bundle --help
-grep -q 'usage: cfc bundle' out.txt || fail "bundle --help"
+grep -q 'usage: cfc bundle' out || fail "bundle --help"
 expect 0 "$CFC" help unbundle
-grep -q 'usage: cfc unbundle' out.txt || fail "help unbundle"
-exit 0
+grep -q 'usage: cfc unbundle' out || fail "help unbundle"
+finish

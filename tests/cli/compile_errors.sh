@@ -5,11 +5,12 @@
 # A case is CASE.yaml (compiled as `-t templates CASE.yaml`) or CASE.args (the
 # arguments, for cases with several files or bad manifests). The exit status
 # must be CASE.rc (default 1), and no output file may appear.
-# CFC_REGEN=1 rewrites the .err files instead of comparing (review the diff!).
+# CFC_REGEN=1 rewrites the .err files instead of comparing (review the diff!),
+# except after a crash.
 set -u
+. "$SRC/tests/lib.sh"
 cd "$SRC/tests/golden/compile" || exit 2
 export NO_COLOR=1
-fail=0
 n=0
 cases=$( (ls *.yaml *.args 2>/dev/null | sed 's/\.\(yaml\|args\)$//') | sort -u)
 for c in $cases; do
@@ -25,21 +26,22 @@ for c in $cases; do
 	rm -f "$TMP/out.cf"
 	"$CFC" compile -o "$TMP/out.cf" "${args[@]}" 2>"$TMP/$c.stderr" >/dev/null
 	rc=$?
-	if [ "${CFC_REGEN:-0}" = 1 ] && [ "$rc" -lt 126 ]; then
-		cp "$TMP/$c.stderr" "$c.err"
-	fi
 	if [ "$rc" != "$want_rc" ]; then
-		echo "FAIL $c: exit status $rc, expected $want_rc"
-		fail=1
+		bad "$c: exit status $rc, expected $want_rc"
 	fi
-	if [ ! -f "$c.err" ] || ! diff -u "$c.err" "$TMP/$c.stderr"; then
-		echo "FAIL $c: stderr differs from $c.err"
-		fail=1
+	if [ "$rc" -ge 126 ]; then
+		bad "$c: cfc crashed; $c.err not compared"
+	else
+		golden_compare "$c.err" "$TMP/$c.stderr"
 	fi
 	if [ -e "$TMP/out.cf" ]; then
-		echo "FAIL $c: an output file was written"
-		fail=1
+		bad "$c: an output file was written"
 	fi
 done
-echo "compile_errors: $n cases"
-exit $fail
+# Every golden file is checked: one whose case is gone would otherwise
+# pass unread, and so would an empty case list.
+for e in *.err; do
+	[ -f "${e%.err}.yaml" ] || [ -f "${e%.err}.args" ] || bad "$e: no ${e%.err}.yaml or .args"
+done
+[ "$n" -gt 0 ] || fail "no cases in tests/golden/compile"
+finish "compile_errors: $n cases"

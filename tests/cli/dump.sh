@@ -1,5 +1,6 @@
 # cfc dump: output shapes, verifier messages and exit statuses.
 set -euo pipefail
+. "$SRC/tests/lib.sh"
 cd "$TMP"
 T=$SRC/samples/templates
 "$CFC" compile -t "$T" -o good.cf "$SRC/samples/rules/process-lineage.yaml"
@@ -13,7 +14,9 @@ grep -q '^version: 17$' out.yaml
 grep -q "origin: '.*process-lineage.yaml:[0-9]*:[0-9]*'" out.yaml
 # A stripped file carries no origins.
 "$CFC" dump stripped.cf >stripped.yaml
-! grep -q origin stripped.yaml
+if grep -q 'origin: ' stripped.yaml; then
+	fail "the dump of a stripped file has origins"
+fi
 # Same output from stdin.
 "$CFC" dump - <good.cf | cmp - out.yaml
 
@@ -31,52 +34,43 @@ for i in d["instances"]:
     assert i["match"], i
 PY
 
-expect() { # expect STATUS PATTERN cmd...
-	local want=$1 pattern=$2
+# refused STATUS PATTERN CMD...: expect_err, and nothing on stdout.
+refused() {
+	expect_err "$@"
 	shift 2
-	set +e
-	"$@" >stdout 2>stderr
-	local got=$?
-	set -e
-	if [ "$got" != "$want" ] || ! grep -q -- "$pattern" stderr; then
-		echo "FAIL: $* -> exit $got (want $want), stderr:" >&2
-		cat stderr >&2
-		return 1
-	fi
-	[ ! -s stdout ] || { echo "FAIL: $* wrote to stdout" >&2; return 1; }
+	[ ! -s out ] || fail "$* wrote to stdout"
 }
 
 # Corruption: the verifier's message with the offset, exit 1, nothing on stdout.
 cp good.cf flipped.cf
 printf '\x00' | dd of=flipped.cf bs=1 seek=200 conv=notrunc status=none
-expect 1 'flipped.cf: offset 0x[0-9a-f]*: error: ' "$CFC" dump flipped.cf
+refused 1 'flipped.cf: offset 0x[0-9a-f]*: error: ' "$CFC" dump flipped.cf
 head -c 100 good.cf >short.cf
-expect 1 'short.cf: offset 0x64: error: corrupt channel file: truncated header: 100 of 112 bytes \[format-corrupt\]' "$CFC" dump short.cf
+refused 1 'short.cf: offset 0x64: error: corrupt channel file: truncated header: 100 of 112 bytes \[format-corrupt\]' "$CFC" dump short.cf
 echo 'channel: 1' >notcf.cf
-expect 1 'notcf.cf: offset 0x0: error: not a channel file' "$CFC" dump notcf.cf
+refused 1 'notcf.cf: offset 0x0: error: not a channel file' "$CFC" dump notcf.cf
 { head -c 8 good.cf; printf '\x02\x00'; tail -c +11 good.cf; } >future.cf
-expect 1 'unsupported format version: format version 2; this build reads version 1 \[format-version\]' "$CFC" dump future.cf
+refused 1 'unsupported format version: format version 2; this build reads version 1 \[format-version\]' "$CFC" dump future.cf
 { cat good.cf; printf 'x'; } >trailing.cf
-expect 1 'trailing bytes' "$CFC" dump trailing.cf
+refused 1 'trailing bytes' "$CFC" dump trailing.cf
 size=$(stat -c %s good.cf)
 { head -c $((size - 1)) good.cf; printf '\x00'; } >crc.cf
 cmp -s crc.cf good.cf && { echo "test file unchanged" >&2; exit 1; }
-expect 1 'checksum mismatch' "$CFC" dump crc.cf
+refused 1 'checksum mismatch' "$CFC" dump crc.cf
 
 # Usage and I/O errors: exit 2.
-expect 2 "cannot open 'missing.cf': No such file or directory" "$CFC" dump missing.cf
-expect 2 "unknown format 'xml'" "$CFC" dump --format xml good.cf
-expect 2 'expected exactly one FILE.cf' "$CFC" dump
-expect 2 'expected exactly one FILE.cf' "$CFC" dump good.cf good.cf
-expect 2 "cannot open '.': Is a directory" "$CFC" dump .
+refused 2 "cannot open 'missing.cf': No such file or directory" "$CFC" dump missing.cf
+refused 2 "unknown format 'xml'" "$CFC" dump --format xml good.cf
+refused 2 'expected exactly one FILE.cf' "$CFC" dump
+refused 2 'expected exactly one FILE.cf' "$CFC" dump good.cf good.cf
+refused 2 "cannot open '.': Is a directory" "$CFC" dump .
 
 # A full disk is an error, not a success.
 if [ -w /dev/full ]; then
-	set +e
-	"$CFC" dump good.cf >/dev/full 2>stderr
-	rc=$?
-	set -e
-	[ $rc = 2 ] && grep -q 'cannot write to standard output' stderr
+	rc=0
+	"$CFC" dump good.cf >/dev/full 2>err || rc=$?
+	[ $rc = 2 ] || fail "dump >/dev/full: exit $rc, expected 2"
+	grep -q 'cannot write to standard output' err || fail "dump >/dev/full: $(cat err)"
 fi
 "$CFC" dump --help | grep -q '^usage: cfc dump'
 "$CFC" help dump | grep -q '^usage: cfc dump'

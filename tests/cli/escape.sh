@@ -9,13 +9,9 @@
 # stays YAML that compiles back to the same bytes. Runs without a terminal,
 # so cfc's own colour escapes are off.
 set -u
-: "${CFC:?}" "${SRC:?}" "${TMP:?}"
+. "$SRC/tests/lib.sh"
 cd "$TMP" || exit 2
 T="$SRC/samples/templates"
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 command -v minisign >/dev/null || fail "minisign is not installed"
 command -v python3 >/dev/null || fail "python3 is not installed"
 
@@ -34,10 +30,9 @@ PY
 }
 # run STATUS LABEL CMD...: exit status STATUS, clean stdout and stderr.
 run() {
-	local want=$1 label=$2 rc=0
+	local want=$1 label=$2
 	shift 2
-	"$@" >out 2>err </dev/null || rc=$?
-	[ "$rc" = "$want" ] || { cat err >&2; fail "$label: exit $rc, expected $want"; }
+	expect "$want" "$@" </dev/null
 	clean out "$label (stdout)"
 	clean err "$label (stderr)"
 	cat out err >>all
@@ -167,4 +162,4 @@ run 0 compile-non-utf8-stripped "$CFC" compile -t "$T" --strip-source -o nu.cf $
 
 # And the visible escape appeared in what was printed.
 grep -qF '\x1b' all || fail "no visible \\x1b escape in any output"
-echo "escape: ok"
+finish "escape: ok"

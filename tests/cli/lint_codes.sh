@@ -1,5 +1,7 @@
 # Every lint code, golden in text, JSON and SARIF.
-. tests/golden/lint/cases.sh
+set -eu
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/lint.sh"
 fixtures
 
 case_ warnings -t samples/templates "$TMP/warnings.cf"
@@ -15,4 +17,4 @@ case_ format-magic -t samples/templates samples/rules/c291-fixed.yaml
 case_ format-corrupt -t samples/templates "$TMP/truncated.cf"
 case_ format-checksum -t samples/templates "$TMP/checksum.cf"
 case_ format-version -t samples/templates "$TMP/version.cf"
-[ $failures = 0 ]
+finish

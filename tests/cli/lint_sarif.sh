@@ -3,7 +3,9 @@
 # help, defaultConfiguration.level), results with ruleId, ruleIndex, level,
 # message.text and locations (YAML source line/column, or a byte offset);
 # run.columnKind says columns count Unicode code points, and they do.
-. tests/golden/lint/cases.sh
+set -eu
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/lint.sh"
 fixtures
 # A criterion after an astral character and an accented one on its line:
 # code points, UTF-16 code units and bytes give three different columns.
@@ -18,7 +20,7 @@ done
 rc=0
 "$CFC" lint --format sarif -t samples/templates "$TMP/c291-bad.cf" "$TMP/no-such.cf" \
 	>"$TMP/unread.sarif" 2>/dev/null || rc=$?
-[ $rc = 2 ] || { echo "lint of a missing file: exit $rc, not 2" >&2; exit 1; }
+[ $rc = 2 ] || fail "lint of a missing file: exit $rc, not 2"
 python3 - "$TMP" <<'PY'
 import json, sys
 tmp = sys.argv[1]
@@ -101,3 +103,4 @@ for schema in /usr/share/sarif/sarif-schema-2.1.0.json; do
 		python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "$TMP/$f.sarif" "$schema"
 	done
 done
+finish

@@ -6,6 +6,7 @@
 #   tests/schema/compiler-only/  the schema accepts, the compiler rejects
 #                                (cross-references no schema can see)
 set -euo pipefail
+. "$SRC/tests/lib.sh"
 py=/usr/bin/python3
 S=$SRC/tests/schema
 V=$S/validate.py
@@ -26,11 +27,11 @@ for schema in "$TS" "$RS"; do
 	while read -r v path; do
 		verdicts["$schema ${path%:}"]=$v
 	done < <("$py" "$V" "$schema" "${files[@]}" | sed 's/^\(ok\|invalid\) \([^:]*\).*/\1 \2/')
-	[ ${#verdicts[@]} -gt 0 ] || { echo "validate.py gave no verdicts" >&2; exit 1; }
+	[ ${#verdicts[@]} -gt 0 ] || fail "validate.py gave no verdicts"
 done
 verdict() { # verdict SCHEMA FILE -> ok|invalid
 	local v=${verdicts["$1 $2"]:-}
-	[ -n "$v" ] || { echo "no verdict for $2" >&2; exit 1; }
+	[ -n "$v" ] || fail "no verdict for $2"
 	echo "$v"
 }
 
@@ -66,12 +67,11 @@ compile_template() {
 	[ $rc -le 1 ] || { cat err >&2; exit 1; }
 	if [ $rc = 1 ]; then
 		# The manifest itself must be what was rejected.
-		grep -q "^$1:" err || { echo "$1: rejected, but not for the manifest:" >&2; cat err >&2; exit 1; }
+		grep -q "^$1:" err || { cat err >&2; fail "$1: rejected, but not for the manifest"; }
 	fi
 	return $rc
 }
 
-bad=0
 check() { # check KIND(rules|templates) DIR WANT_SCHEMA WANT_COMPILER
 	local kind=$1 dir=$2 want_schema=$3 want_cc=$4 schema f got_schema got_cc
 	[ "$kind" = rules ] && schema=$RS || schema=$TS
@@ -83,10 +83,9 @@ check() { # check KIND(rules|templates) DIR WANT_SCHEMA WANT_COMPILER
 			compile_template "$f" && got_cc=ok || got_cc=invalid
 		fi
 		if [ "$got_schema" != "$want_schema" ] || [ "$got_cc" != "$want_cc" ]; then
-			echo "${f#$SRC/}: schema $got_schema (want $want_schema), compiler $got_cc (want $want_cc)" >&2
 			"$py" "$V" "$schema" "$f" >&2
 			cat err >&2
-			bad=$((bad + 1))
+			bad "${f#$SRC/}: schema $got_schema (want $want_schema), compiler $got_cc (want $want_cc)"
 		fi
 	done
 }
@@ -96,4 +95,4 @@ check rules compiler-only ok invalid
 check templates valid ok ok
 check templates both invalid invalid
 check templates compiler-only ok invalid
-[ $bad = 0 ]
+finish

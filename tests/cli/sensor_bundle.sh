@@ -5,7 +5,8 @@
 # takes it; a day later host-1 does too. A tampered or expired bundle is
 # rejected (exit 1); a bundle without -p is a usage error (exit 2).
 set -eu
-. tests/golden/sensor/lib.sh
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/sensor.sh"
 compile_samples
 cd "$TMP"
 "$CFC" keygen -W -p k.pub -s k.sec >/dev/null
@@ -17,27 +18,27 @@ run() { # run STATUS NAME ARGS...
 	shift 2
 	"$CFC" run -t "$T" --sensor 7.16.0 -p k.pub --events "$E/process-creation.jsonl" "$@" \
 		>"$name.out" 2>"$name.err" || rc=$?
-	[ $rc = "$want" ] || { echo "$name: exit $rc, want $want" >&2; cat "$name.err" >&2; failures=$((failures + 1)); }
+	[ $rc = "$want" ] || { cat "$name.err" >&2; bad "$name: exit $rc, want $want"; }
 }
 run 0 canary --host-id host-5 --now 1700000100 b.tar.zst
-grep -q "^b.tar.zst: note: bundle version 3 taken: host 'host-5' (bucket 479) is in ring 'canary'" canary.err || failures=$((failures + 1))
-grep -q '^b.tar.zst:c310.cf: note: loaded channel 310 content version 17' canary.err || failures=$((failures + 1))
-[ "$(grep -c '"channel": 310' canary.out)" = 19 ] || failures=$((failures + 1))
+grep -q "^b.tar.zst: note: bundle version 3 taken: host 'host-5' (bucket 479) is in ring 'canary'" canary.err || bad "canary: not taken"
+grep -q '^b.tar.zst:c310.cf: note: loaded channel 310 content version 17' canary.err || bad "canary: c310.cf not loaded"
+[ "$(grep -c '"channel": 310' canary.out)" = 19 ] || bad "canary: not 19 matches of channel 310"
 run 0 later --host-id host-1 --now 1700000100 b.tar.zst
-grep -q "not taken yet: host 'host-1' (bucket 2394) is in ring 'all', which opens at 1700086400" later.err || failures=$((failures + 1))
-[ ! -s later.out ] || failures=$((failures + 1))
+grep -q "not taken yet: host 'host-1' (bucket 2394) is in ring 'all', which opens at 1700086400" later.err || bad "later: taken"
+[ ! -s later.out ] || bad "later: matches before the ring opened"
 run 0 open --host-id host-1 --now 1700086400 b.tar.zst
-[ "$(grep -c '"channel": 310' open.out)" = 19 ] || failures=$((failures + 1))
+[ "$(grep -c '"channel": 310' open.out)" = 19 ] || bad "open: not 19 matches of channel 310"
 # The same host always lands in the same ring.
 run 0 again --host-id host-1 --now 1700086399 b.tar.zst
-grep -q 'not taken yet' again.err || failures=$((failures + 1))
+grep -q 'not taken yet' again.err || bad "again: taken before its ring opened"
 # Expired (30 days by default), tampered: rejected.
 run 1 expired --host-id host-5 --now 1800000000 b.tar.zst
-grep -q 'bundle not taken: it failed verification' expired.err || failures=$((failures + 1))
+grep -q 'bundle not taken: it failed verification' expired.err || bad "expired: taken"
 head -c 3000 b.tar.zst >cut.tar.zst
 run 1 tampered --host-id host-5 --now 1700000100 cut.tar.zst
 # Without a public key a bundle cannot be verified.
 rc=0
 "$CFC" run -t "$T" --sensor 7.16.0 b.tar.zst </dev/null 2>nokey.err || rc=$?
-[ $rc = 2 ] && grep -q 'needs a public key' nokey.err || failures=$((failures + 1))
-[ $failures = 0 ]
+[ $rc = 2 ] && grep -q 'needs a public key' nokey.err || bad "no key: exit $rc, $(cat nokey.err)"
+finish

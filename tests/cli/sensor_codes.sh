@@ -5,10 +5,10 @@
 # gives must be the one expected, and one of the codes cfc lint gives the
 # same file.
 set -eu
-. tests/golden/lint/cases.sh
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/lint.sh"
 fixtures
 export NO_COLOR=1
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The codes of a run's findings, sorted, one a line ("" when none).
 codes_of() { sed -n 's/.*: \(error\|warning\|note\): .* \[\([a-z0-9-]*\)\]$/\2/p' "$1" | sort -u; }
@@ -27,13 +27,11 @@ check() {
 	local what=$1 want=$2 lint=$3 got
 	got=$(codes_of "$4" | grep -v '^loaded$' | grep -v '^coverage$' | tr '\n' ' ')
 	if [ "$got" != "$want " ]; then
-		echo "FAIL: $what: codes '$got', want '$want'" >&2
 		sed 's/^/    | /' "$4" >&2
-		failures=$((failures + 1))
+		bad "$what: codes '$got', want '$want'"
 	fi
 	if ! printf '%s\n' "$lint" | grep -qx -- "$want"; then
-		echo "FAIL: $what: cfc lint does not report $want (it gives: $(echo $lint))" >&2
-		failures=$((failures + 1))
+		bad "$what: cfc lint does not report $want (it gives: $(echo $lint))"
 	fi
 }
 
@@ -103,4 +101,4 @@ check "compile bad-regex.yaml" regex-invalid "$lint" "$TMP/compile.err"
 lint=$(lint_codes $G/templates-short "$TMP/regex.cf")
 run_ $G/templates-short 7.16.0 "$TMP/regex.cf"
 check "run regex.cf (max_length 16)" regex-too-long "$lint" "$TMP/run.err"
-[ $failures = 0 ]
+finish

@@ -8,24 +8,14 @@
 # bad record by its number and goes on, skips an over-long record unread
 # and ends at a truncated one. Hostile streams are built with python3.
 set -u
-. tests/golden/sensor/lib.sh
-bad() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/sensor.sh"
 # run NAME CMD...: in $TMP; stdout NAME.out, stderr NAME.err, status in $rc
 run() {
 	local name=$1
 	shift
 	rc=0
 	(cd "$TMP" && "$@") >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-}
-# has NAME PATTERN: NAME.err has a line matching PATTERN (grep -E)
-has() {
-	grep -Eq -- "$2" "$TMP/$1.err" || {
-		bad "$1: stderr lacks /$2/"
-		sed 's/^/    | /' "$TMP/$1.err" | head -8 >&2
-	}
 }
 status() { [ "$rc" = "$2" ] || bad "$1: exit status $rc, want $2"; }
 # summary NAME: the summary line of NAME's run
@@ -114,7 +104,7 @@ for ev in ipc-named-pipe process-creation dns-query all; do
 	run pack-$ev "$CFC" pack-events -t "$T" -o "$ev.cfe" "$src"
 	status pack-$ev 0
 	bytes=$(wc -c <"$TMP/$ev.cfe")
-	has pack-$ev "^cfc pack-events: $n events, $bytes bytes -> $ev.cfe\$"
+	has "$TMP/pack-$ev.err" "^cfc pack-events: $n events, $bytes bytes -> $ev.cfe\$"
 	[ -s "$TMP/pack-$ev.out" ] && bad "pack-$ev wrote to stdout"
 	[ "$(head -c 8 "$TMP/$ev.cfe" | od -An -tx1 | tr -d ' \n')" = 894346450d0a1a0a ] ||
 		bad "$ev.cfe does not start with the magic"
@@ -129,11 +119,11 @@ done
 # The same input gives the same bytes (stdin, -o -, the default stdout).
 run pack-stdin "$CFC" pack-events -t "$T" -o all-stdin.cfe - <"$TMP/all.jsonl"
 status pack-stdin 0
-has pack-stdin "257 events, [0-9]+ bytes -> all-stdin.cfe"
+has "$TMP/pack-stdin.err" "257 events, [0-9]+ bytes -> all-stdin.cfe"
 cmp -s "$TMP/all.cfe" "$TMP/all-stdin.cfe" || bad "pack-events from stdin differs"
 run pack-stdout "$CFC" pack-events -t "$T" -o - all.jsonl
 status pack-stdout 0
-has pack-stdout '257 events, [0-9]+ bytes -> <stdout>$'
+has "$TMP/pack-stdout.err" '257 events, [0-9]+ bytes -> <stdout>$'
 cmp -s "$TMP/all.cfe" "$TMP/pack-stdout.out" || bad "pack-events -o - differs"
 (cd "$TMP" && cat all.jsonl | "$CFC" pack-events -t "$T") >"$TMP/all-pipe.cfe" 2>/dev/null ||
 	bad "pack-events from a pipe to stdout failed"
@@ -160,8 +150,8 @@ for v in 7.11.0 7.16.0; do
 done
 [ "$(wc -l <"$TMP/bin-7.16.0-all.out")" = 60 ] || bad "7.16.0: not 60 matches"
 [ "$(wc -l <"$TMP/bin-7.11.0-all.out")" = 40 ] || bad "7.11.0: not 40 matches"
-has bin-7.16.0-all '^cfc run: sensor 7.16.0: 257 events, 60 matches, 0 malformed lines;'
-has bin-7.11.0-all '^cfc run: sensor 7.11.0: 257 events, 40 matches, 0 malformed lines;'
+has "$TMP/bin-7.16.0-all.err" '^cfc run: sensor 7.16.0: 257 events, 60 matches, 0 malformed lines;'
+has "$TMP/bin-7.11.0-all.err" '^cfc run: sensor 7.11.0: 257 events, 40 matches, 0 malformed lines;'
 # "line" is the record number: 1007 (pipe_sddl) fires on records 59, 65, 80.
 [ "$(grep '"instance": 1007' "$TMP/bin-7.16.0-ipc-named-pipe.out" | sed 's/^{"line": \([0-9]*\),.*/\1/' | tr '\n' ' ')" = "59 65 80 " ] ||
 	bad "1007 must match records 59 65 80"
@@ -169,8 +159,9 @@ has bin-7.11.0-all '^cfc run: sensor 7.11.0: 257 events, 40 matches, 0 malformed
 { echo; head -1 "$E/ipc-named-pipe.jsonl"; echo '   '; sed -n 4p "$E/ipc-named-pipe.jsonl"; } >"$TMP/blank.jsonl"
 run pack-blank "$CFC" pack-events -t "$T" -o blank.cfe blank.jsonl
 status pack-blank 0
-has pack-blank '^cfc pack-events: 2 events, '
+has "$TMP/pack-blank.err" '^cfc pack-events: 2 events, '
 run json-blank "$CFC" run -t "$T" --sensor 7.16.0 --events blank.jsonl c291-fixed.cf
+status json-blank 0
 run bin-blank "$CFC" run -t "$T" --sensor 7.16.0 --events blank.cfe c291-fixed.cf
 grep -q '^{"line": 4, .*"instance": 1001' "$TMP/json-blank.out" || bad "json-blank: no match on line 4"
 grep -q '^{"line": 2, .*"instance": 1001' "$TMP/bin-blank.out" || bad "bin-blank: no match on record 2"
@@ -233,7 +224,7 @@ while i < len(data):
 status trickle 0
 cmp -s "$TMP/trickle.out" "$TMP/json-7.16.0-dns-query.out" ||
 	bad "a stream delivered in small pieces gives other matches"
-has trickle '^cfc run: sensor 7.16.0: 93 events, 21 matches, 0 malformed lines'
+has "$TMP/trickle.err" '^cfc run: sensor 7.16.0: 93 events, 21 matches, 0 malformed lines'
 
 # More than the reader's buffer (1 MiB + 64 KiB): records cross its end,
 # one of them 1 MiB long; the numbering goes on across them.
@@ -252,10 +243,11 @@ run pack-big "$CFC" pack-events -t "$T" -o big.cfe big.jsonl
 status pack-big 0
 [ "$(wc -c <"$TMP/big.cfe")" -gt $((2 * 1048576 + 65536)) ] || bad "big.cfe is not bigger than the reader's buffer"
 run json-big "$CFC" run -t "$T" --sensor 7.16.0 --events big.jsonl c291-bad.cf c310.cf c412.cf
+status json-big 0
 run bin-big "$CFC" run -t "$T" --sensor 7.16.0 --events big.cfe c291-bad.cf c310.cf c412.cf
 status bin-big 0
 same json-big bin-big
-has bin-big '^cfc run: sensor 7.16.0: 3086 events, 720 matches, 0 malformed lines'
+has "$TMP/bin-big.err" '^cfc run: sensor 7.16.0: 3086 events, 720 matches, 0 malformed lines'
 
 # --- pack-events refuses malformed lines ------------------------------------------
 {
@@ -268,11 +260,11 @@ has bin-big '^cfc run: sensor 7.16.0: 3086 events, 720 matches, 0 malformed line
 } >"$TMP/bad.jsonl"
 run pack-bad "$CFC" pack-events -t "$T" -o bad.cfe bad.jsonl
 status pack-bad 1
-has pack-bad "^bad\.jsonl:4: error: field 'pid' is a uint: a non-negative integer, not a string \[event\]\$"
-has pack-bad "^bad\.jsonl:6: error: unknown field 'no_such_field' for template 'dns-query' \[event\]\$"
-has pack-bad "^bad\.jsonl:7: error: not valid JSON"
-has pack-bad "^bad\.jsonl:8: error: template 'web-request' is not in the manifests given \(-t\) \[event\]\$"
-has pack-bad '^cfc pack-events: 4 malformed lines; nothing written$'
+has "$TMP/pack-bad.err" "^bad\.jsonl:4: error: field 'pid' is a uint: a non-negative integer, not a string \[event\]\$"
+has "$TMP/pack-bad.err" "^bad\.jsonl:6: error: unknown field 'no_such_field' for template 'dns-query' \[event\]\$"
+has "$TMP/pack-bad.err" "^bad\.jsonl:7: error: not valid JSON"
+has "$TMP/pack-bad.err" "^bad\.jsonl:8: error: template 'web-request' is not in the manifests given \(-t\) \[event\]\$"
+has "$TMP/pack-bad.err" '^cfc pack-events: 4 malformed lines; nothing written$'
 [ -e "$TMP/bad.cfe" ] && bad "pack-events created its output for malformed input"
 # An existing output is left as it was, and no temporary is left beside it.
 cp "$TMP/dns-query.cfe" "$TMP/keep.cfe"
@@ -287,13 +279,13 @@ cmp -s "$TMP/keep.cfe" "$TMP/keep.orig" || bad "pack-events changed an existing 
 # From stdin the lines are named <stdin>; nothing reaches stdout.
 run pack-bad-stdin "$CFC" pack-events -t "$T" <"$TMP/bad.jsonl"
 status pack-bad-stdin 1
-has pack-bad-stdin "^<stdin>:4: error: field 'pid'"
+has "$TMP/pack-bad-stdin.err" "^<stdin>:4: error: field 'pid'"
 [ -s "$TMP/pack-bad-stdin.out" ] && bad "pack-events wrote a stream for malformed input"
 # A template known to the samples but not given with -t.
 run pack-unknown "$CFC" pack-events -t "$T/dns-query.yaml" -o u.cfe "$E/ipc-named-pipe.jsonl"
 status pack-unknown 1
-has pack-unknown "ipc-named-pipe\.jsonl:1: error: template 'ipc-named-pipe' is not in the manifests given \(-t\)"
-has pack-unknown '^cfc pack-events: 85 malformed lines; nothing written$'
+has "$TMP/pack-unknown.err" "ipc-named-pipe\.jsonl:1: error: template 'ipc-named-pipe' is not in the manifests given \(-t\)"
+has "$TMP/pack-unknown.err" '^cfc pack-events: 85 malformed lines; nothing written$'
 [ -e "$TMP/u.cfe" ] && bad "pack-events wrote u.cfe"
 # A line over the 1 MiB cap.
 {
@@ -303,7 +295,7 @@ has pack-unknown '^cfc pack-events: 85 malformed lines; nothing written$'
 } >"$TMP/long.jsonl"
 run pack-long "$CFC" pack-events -t "$T" -o long.cfe long.jsonl
 status pack-long 1
-has pack-long '^long\.jsonl:1: error: line longer than the 1048576-byte cap \[event\]$'
+has "$TMP/pack-long.err" '^long\.jsonl:1: error: line longer than the 1048576-byte cap \[event\]$'
 [ -e "$TMP/long.cfe" ] && bad "pack-events wrote long.cfe"
 # A line under the line cap whose record would pass the record cap: a uint
 # costs 10 bytes in a record and 7 in JSON ("aa":0,), so 254 of them beside
@@ -330,7 +322,7 @@ wide_line 1046026 >"$TMP/wide-at.jsonl"
 [ "$(wc -c <"$TMP/wide-over.jsonl")" -le 1048577 ] || bad "wide-over.jsonl is over the line cap"
 run pack-wide-over "$CFC" pack-events -t wide -o wide-over.cfe wide-over.jsonl
 status pack-wide-over 1
-has pack-wide-over '^wide-over\.jsonl:1: error: the record would exceed the 1048576-byte cap \[event\]$'
+has "$TMP/pack-wide-over.err" '^wide-over\.jsonl:1: error: the record would exceed the 1048576-byte cap \[event\]$'
 [ -e "$TMP/wide-over.cfe" ] && bad "pack-events wrote wide-over.cfe"
 run pack-wide-at "$CFC" pack-events -t wide -o wide-at.cfe wide-at.jsonl
 status pack-wide-at 0
@@ -348,17 +340,17 @@ status help-pack 0
 cmp -s "$TMP/pack-help.out" "$TMP/help-pack.out" || bad "cfc help pack-events differs from --help"
 run pack-no-t "$CFC" pack-events -o x.cfe all.jsonl
 status pack-no-t 2
-has pack-no-t 'no template manifest given'
+has "$TMP/pack-no-t.err" 'no template manifest given'
 run pack-two "$CFC" pack-events -t "$T" -o x.cfe all.jsonl all.jsonl
 status pack-two 2
-has pack-two 'expected at most one EVENTS file'
+has "$TMP/pack-two.err" 'expected at most one EVENTS file'
 run pack-missing "$CFC" pack-events -t "$T" -o x.cfe nope.jsonl
 status pack-missing 2
-has pack-missing "cannot open 'nope.jsonl'"
+has "$TMP/pack-missing.err" "cannot open 'nope.jsonl'"
 [ -e "$TMP/x.cfe" ] && bad "pack-events wrote x.cfe on a usage error"
 run pack-nodir "$CFC" pack-events -t "$T" -o nodir/x.cfe all.jsonl
 status pack-nodir 2
-has pack-nodir "cannot write 'nodir/x.cfe': No such file or directory"
+has "$TMP/pack-nodir.err" "cannot write 'nodir/x.cfe': No such file or directory"
 # Not to a terminal (script(1) gives it one).
 if command -v script >/dev/null; then
 	rc=0
@@ -386,12 +378,12 @@ assert len(t) == 256 and t[255][0] == b"t255" and len(recs) == 1
 PY
 run pack-257 "$CFC" pack-events -t t257 -o t257.cfe t255.jsonl
 status pack-257 1
-has pack-257 "257 templates: a stream's table names at most 256"
+has "$TMP/pack-257.err" "257 templates: a stream's table names at most 256"
 [ -e "$TMP/t257.cfe" ] && bad "pack-events wrote t257.cfe"
 # The sensor does not supply t255: that record is rejected, not the stream.
 run run-256 "$CFC" run -t "$T" --sensor 7.16.0 --events t256.cfe c412.cf
 status run-256 0
-has run-256 "^t256\.cfe:1: error: template 't255' is not supplied by sensor 7\.16\.0 \[event\]\$"
+has "$TMP/run-256.err" "^t256\.cfe:1: error: template 't255' is not supplied by sensor 7\.16\.0 \[event\]\$"
 
 # --- a bad prefix or table rejects the stream ----------------------------------------
 # corrupt NAME OFFSET BYTES-IN-HEX: dns-query.cfe with bytes replaced
@@ -428,8 +420,8 @@ PY
 check_rejected() { # NAME PATTERN
 	run rej-$1 "$CFC" run -t "$T" --sensor 7.16.0 --events "$1.cfe" c412.cf
 	status rej-$1 1
-	has rej-$1 "^$1\.cfe: error: $2.* \[event\]\$"
-	has rej-$1 '^cfc run: sensor 7.16.0: 0 events, 0 matches, 0 malformed lines; content: 1 loaded'
+	has "$TMP/rej-$1.err" "^$1\.cfe: error: $2.* \[event\]\$"
+	has "$TMP/rej-$1.err" '^cfc run: sensor 7.16.0: 0 events, 0 matches, 0 malformed lines; content: 1 loaded'
 	[ -s "$TMP/rej-$1.out" ] && bad "rej-$1: matches printed for a rejected stream"
 }
 check_rejected magic 'not a binary event stream \(bad magic\)'
@@ -452,7 +444,7 @@ check_rejected trailing 'event stream table: 1 byte after its last template'
 corrupt magic0 0 8a
 run magic0 "$CFC" run -t "$T" --sensor 7.16.0 --events magic0.cfe c412.cf
 status magic0 0
-has magic0 '^magic0\.cfe:1: error: not valid JSON: unable to decode byte 0x8a'
+has "$TMP/magic0.err" '^magic0\.cfe:1: error: not valid JSON: unable to decode byte 0x8a'
 [ -s "$TMP/magic0.out" ] && bad "magic0: matches printed"
 # A stream of a prefix alone (no table), and a header with no record.
 head -c 16 "$TMP/dns-query.cfe" >"$TMP/notable.cfe"
@@ -464,7 +456,7 @@ evs.write(sys.argv[2], head)
 PY
 run norec "$CFC" run -t "$T" --sensor 7.16.0 --events norec.cfe c412.cf
 status norec 0
-has norec '^cfc run: sensor 7.16.0: 0 events, 0 matches, 0 malformed lines;'
+has "$TMP/norec.err" '^cfc run: sensor 7.16.0: 0 events, 0 matches, 0 malformed lines;'
 
 # --- bad records: reported by number, the stream goes on --------------------------
 # Records 8 and 20 of dns-query (8 is a tunnel query that matches): kind 5,
@@ -480,6 +472,7 @@ evs.write(sys.argv[2], evs.join(head, recs))
 PY
 awk 'NR == 8 || NR == 20 || NR == 25 { print "{}"; next } { print }' "$E/dns-query.jsonl" >"$TMP/midbad.jsonl"
 run json-midbad "$CFC" run -t "$T" --sensor 7.16.0 --events midbad.jsonl c412.cf
+status json-midbad 0
 run bin-midbad "$CFC" run -t "$T" --sensor 7.16.0 --events midbad.cfe c412.cf
 status bin-midbad 0
 cmp -s "$TMP/json-midbad.out" "$TMP/bin-midbad.out" || bad "midbad: other matches than the JSON lines"
@@ -487,11 +480,11 @@ grep -q '"line": 8,' "$TMP/json-7.16.0-dns-query.out" || bad "record 8 should ma
 grep -q '"line": 8,' "$TMP/bin-midbad.out" && bad "midbad: record 8 matched"
 [ "$(sed -n 's/^{"line": \([0-9]*\),.*/\1/p' "$TMP/bin-midbad.out" | awk '$1 > 25' | wc -l)" -gt 0 ] ||
 	bad "midbad: no record after the bad ones matched"
-has bin-midbad "^midbad\.cfe:8: error: field 'query_name' has value kind 5 \(0 \.\. 4 are defined\) \[event\]\$"
-has bin-midbad "^midbad\.cfe:20: error: template 9 is not in the stream's table \(3 templates\) \[event\]\$"
-has bin-midbad "^midbad\.cfe:25: error: field 'query_type' is a uint, not a string \[event\]\$"
+has "$TMP/bin-midbad.err" "^midbad\.cfe:8: error: field 'query_name' has value kind 5 \(0 \.\. 4 are defined\) \[event\]\$"
+has "$TMP/bin-midbad.err" "^midbad\.cfe:20: error: template 9 is not in the stream's table \(3 templates\) \[event\]\$"
+has "$TMP/bin-midbad.err" "^midbad\.cfe:25: error: field 'query_type' is a uint, not a string \[event\]\$"
 [ "$(summary json-midbad)" = "$(summary bin-midbad)" ] || bad "midbad: summaries differ"
-has bin-midbad '^cfc run: sensor 7.16.0: 90 events, [0-9]+ matches, 3 malformed lines;'
+has "$TMP/bin-midbad.err" '^cfc run: sensor 7.16.0: 90 events, [0-9]+ matches, 3 malformed lines;'
 
 # A table naming a template and a field this sensor does not know: only the
 # records that use them are rejected.
@@ -512,9 +505,9 @@ evs.write(sys.argv[2], evs.prefix(tab) + tab + b"".join(evs.record(r) for r in r
 PY
 run unk "$CFC" run -t "$T" --sensor 7.16.0 --events unk.cfe c412.cf
 status unk 0
-has unk "^unk\.cfe:2: error: template 'web-request' is not supplied by sensor 7\.16\.0 \[event\]\$"
-has unk "^unk\.cfe:3: error: unknown field 'nosuch' for template 'dns-query' \[event\]\$"
-has unk '^cfc run: sensor 7.16.0: 2 events, [1-9][0-9]* matches, 2 malformed lines;'
+has "$TMP/unk.err" "^unk\.cfe:2: error: template 'web-request' is not supplied by sensor 7\.16\.0 \[event\]\$"
+has "$TMP/unk.err" "^unk\.cfe:3: error: unknown field 'nosuch' for template 'dns-query' \[event\]\$"
+has "$TMP/unk.err" '^cfc run: sensor 7.16.0: 2 events, [1-9][0-9]* matches, 2 malformed lines;'
 grep -q '^{"line": 1,' "$TMP/unk.out" && grep -q '^{"line": 4,' "$TMP/unk.out" ||
 	bad "unk: records 1 and 4 should match"
 
@@ -528,18 +521,20 @@ PY
 )
 head -n 256 "$TMP/all.jsonl" >"$TMP/first256.jsonl"
 run json-256 "$CFC" run -t "$T" --sensor 7.16.0 --events first256.jsonl c291-bad.cf c310.cf c412.cf
+status json-256 0
+[ -s "$TMP/json-256.out" ] || bad "json-256: no matches to compare the truncated stream's with"
 run trunc "$CFC" run -t "$T" --sensor 7.16.0 --events trunc.cfe c291-bad.cf c310.cf c412.cf
 status trunc 0
 cmp -s "$TMP/json-256.out" "$TMP/trunc.out" || bad "trunc: the first 256 records do not match as 256 lines do"
-has trunc "^trunc\.cfe:257: error: record truncated: $((last - 5)) of $last bytes \[event\]\$"
-has trunc '^cfc run: sensor 7.16.0: 256 events, [0-9]+ matches, 1 malformed line;'
+has "$TMP/trunc.err" "^trunc\.cfe:257: error: record truncated: $((last - 5)) of $last bytes \[event\]\$"
+has "$TMP/trunc.err" '^cfc run: sensor 7.16.0: 256 events, [0-9]+ matches, 1 malformed line;'
 # Cut inside a length word: 2 of its 4 bytes.
 { cat "$TMP/all.cfe"; printf '\020\000'; } >"$TMP/trunclen.cfe"
 run trunclen "$CFC" run -t "$T" --sensor 7.16.0 --events trunclen.cfe c291-bad.cf c310.cf c412.cf
 status trunclen 0
 cmp -s "$TMP/json-7.16.0-all.out" "$TMP/trunclen.out" || bad "trunclen: other matches than the whole stream"
-has trunclen '^trunclen\.cfe:258: error: record truncated: 2 of 4 length bytes \[event\]$'
-has trunclen '257 events, 60 matches, 1 malformed line;'
+has "$TMP/trunclen.err" '^trunclen\.cfe:258: error: record truncated: 2 of 4 length bytes \[event\]$'
+has "$TMP/trunclen.err" '257 events, 60 matches, 1 malformed line;'
 
 # --- over-long records: skipped unread ---------------------------------------------
 # A length of 0xFFFFFFF0 with a few MiB after it: reported, the rest of the
@@ -556,8 +551,8 @@ limited() {
 run huge limited "$CFC" run -t "$T" --sensor 7.16.0 --events huge.cfe c291-bad.cf c310.cf c412.cf
 status huge 0
 cmp -s "$TMP/json-7.16.0-all.out" "$TMP/huge.out" || bad "huge: other matches than the whole stream"
-has huge '^huge\.cfe:258: error: record of 4294967280 bytes exceeds the 1048576-byte cap; skipped \[event\]$'
-has huge '257 events, 60 matches, 1 malformed line;'
+has "$TMP/huge.err" '^huge\.cfe:258: error: record of 4294967280 bytes exceeds the 1048576-byte cap; skipped \[event\]$'
+has "$TMP/huge.err" '257 events, 60 matches, 1 malformed line;'
 if [ -x /usr/bin/time ] && [ "${CFC_VALGRIND:-0}" != 1 ]; then
 	(cd "$TMP" && /usr/bin/time -f '%M' -o huge.rss "$CFC" run -t "$T" --sensor 7.16.0 --events huge.cfe c412.cf) \
 		>/dev/null 2>&1
@@ -576,11 +571,12 @@ evs.write(sys.argv[2], head + evs.record(recs[0]) + junk + b"".join(evs.record(r
 PY
 awk 'NR == 2 { print "{}" } { print }' "$TMP/all.jsonl" >"$TMP/over.jsonl"
 run json-over "$CFC" run -t "$T" --sensor 7.16.0 --events over.jsonl c291-bad.cf c310.cf c412.cf
+status json-over 0
 run over limited "$CFC" run -t "$T" --sensor 7.16.0 --events over.cfe c291-bad.cf c310.cf c412.cf
 status over 0
 cmp -s "$TMP/json-over.out" "$TMP/over.out" || bad "over: other matches than the JSON lines"
-has over '^over\.cfe:2: error: record of 1048577 bytes exceeds the 1048576-byte cap; skipped \[event\]$'
-has over '257 events, 60 matches, 1 malformed line;'
+has "$TMP/over.err" '^over\.cfe:2: error: record of 1048577 bytes exceeds the 1048576-byte cap; skipped \[event\]$'
+has "$TMP/over.err" '257 events, 60 matches, 1 malformed line;'
 # Exactly at the cap: read and decoded (here: 1 MiB of trailing bytes).
 py "$TMP/all.cfe" "$TMP/atcap.cfe" <<'PY'
 import sys, struct, evs
@@ -590,8 +586,8 @@ evs.write(sys.argv[2], head + evs.record(body) + b"".join(evs.record(r) for r in
 PY
 run atcap "$CFC" run -t "$T" --sensor 7.16.0 --events atcap.cfe c291-bad.cf c310.cf c412.cf
 status atcap 0
-has atcap '^atcap\.cfe:1: error: 1048572 bytes after the record.s last value \[event\]$'
-has atcap '257 events, 60 matches, 1 malformed line;'
+has "$TMP/atcap.err" '^atcap\.cfe:1: error: 1048572 bytes after the record.s last value \[event\]$'
+has "$TMP/atcap.err" '257 events, 60 matches, 1 malformed line;'
 # A zero-length record and one of 3 bytes.
 py "$TMP/dns-query.cfe" "$TMP/tiny.cfe" <<'PY'
 import sys, evs
@@ -600,8 +596,8 @@ evs.write(sys.argv[2], head + evs.record(b"") + evs.record(b"\0\0\0") + b"".join
 PY
 run tiny "$CFC" run -t "$T" --sensor 7.16.0 --events tiny.cfe c412.cf
 status tiny 0
-has tiny '^tiny\.cfe:1: error: record of 0 bytes \(at least 4\) \[event\]$'
-has tiny '^tiny\.cfe:2: error: record of 3 bytes \(at least 4\) \[event\]$'
-has tiny '^cfc run: sensor 7.16.0: 93 events, 21 matches, 2 malformed lines;'
+has "$TMP/tiny.err" '^tiny\.cfe:1: error: record of 0 bytes \(at least 4\) \[event\]$'
+has "$TMP/tiny.err" '^tiny\.cfe:2: error: record of 3 bytes \(at least 4\) \[event\]$'
+has "$TMP/tiny.err" '^cfc run: sensor 7.16.0: 93 events, 21 matches, 2 malformed lines;'
 
-[ $failures = 0 ]
+finish

@@ -6,7 +6,8 @@
 # for one channel the highest content version that loads wins, whatever the
 # order on the command line.
 set -eu
-. tests/golden/sensor/lib.sh
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/sensor.sh"
 compile_samples
 "$CFC" compile -t tests/fixtures/sensor/process-creation-r3.yaml --content-version 18 \
 	-o "$TMP/c310-v18-r3.cf" samples/rules/process-lineage.yaml
@@ -19,22 +20,24 @@ cat "$E/process-creation.jsonl" "$E/dns-query.jsonl" >"$TMP/events.jsonl"
 
 golden lkg-bad-updates 1 "$CFC" run -t "$T" --sensor 7.16.0 --events events.jsonl \
 	c310.cf c412.cf c310-v18-r3.cf c310-v19-truncated.cf
-# Every channel-310 match comes from version 17.
+# Channel 310 keeps matching, and every match comes from version 17.
+grep -q '"channel": 310' "$TMP/lkg-bad-updates.out" || bad "no match of channel 310"
 ! grep '"channel": 310' "$TMP/lkg-bad-updates.out" | grep -qv '"content_version": 17' ||
-	{ echo "a match not from v17" >&2; failures=$((failures + 1)); }
+	bad "a match not from v17"
 grep -q 'channel 310 keeps content version 17 (last known good)' "$TMP/lkg-bad-updates.err" ||
-	{ echo "no last-known-good note" >&2; failures=$((failures + 1)); }
+	bad "no last-known-good note"
 
 golden lkg-good-update 1 "$CFC" run -t "$T" --sensor 7.16.0 --events events.jsonl \
 	c310.cf c310-v18-r3.cf c310-v19-truncated.cf c310-v20.cf c412.cf
+grep -q '"channel": 310' "$TMP/lkg-good-update.out" || bad "no match of channel 310"
 ! grep '"channel": 310' "$TMP/lkg-good-update.out" | grep -qv '"content_version": 20' ||
-	{ echo "a match not from v20" >&2; failures=$((failures + 1)); }
+	bad "a match not from v20"
 # The same set in another order gives the same matches.
 golden lkg-reordered 1 "$CFC" run -t "$T" --sensor 7.16.0 --events events.jsonl \
 	c310-v20.cf c412.cf c310-v19-truncated.cf c310.cf c310-v18-r3.cf
 cmp "$TMP/lkg-good-update.out" "$TMP/lkg-reordered.out" ||
-	{ echo "order changed the result" >&2; failures=$((failures + 1)); }
+	bad "order changed the result"
 # With only good content the exit status is 0.
 golden lkg-all-good 0 "$CFC" run -t "$T" --sensor 7.16.0 --events events.jsonl \
 	c310.cf c310-v20.cf c412.cf
-[ $failures = 0 ]
+finish

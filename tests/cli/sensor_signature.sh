@@ -2,7 +2,8 @@
 # (step 1). Unsigned content, a signature by another key and a file changed
 # after signing are skipped; signed content loads and matches.
 set -eu
-. tests/golden/sensor/lib.sh
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib/sensor.sh"
 GOLDEN_SED='s/[0-9A-F]\{16\}/KEYID/g'
 compile_samples
 cd "$TMP"
@@ -17,10 +18,10 @@ cp c310.cf c310-other.cf
 cd "$SRC"
 golden sig-mixed 1 "$CFC" run -t "$T" --sensor 7.16.0 -p k.pub --events "$E/process-creation.jsonl" \
 	c310.cf c291-bad.cf c412-tampered.cf c310-other.cf
-grep -q '^c291-bad.cf: error: not loaded (step 1, signature): unsigned content' "$TMP/sig-mixed.err" || failures=$((failures + 1))
-grep -q '^c412-tampered.cf: error: not loaded (step 1, signature)' "$TMP/sig-mixed.err" || failures=$((failures + 1))
-grep -q '^c310-other.cf: error: not loaded (step 1, signature)' "$TMP/sig-mixed.err" || failures=$((failures + 1))
-[ "$(grep -c '"channel": 310' "$TMP/sig-mixed.out")" = 19 ] || failures=$((failures + 1))
+grep -q '^c291-bad.cf: error: not loaded (step 1, signature): unsigned content' "$TMP/sig-mixed.err" || bad "c291-bad.cf: not refused as unsigned"
+grep -q '^c412-tampered.cf: error: not loaded (step 1, signature)' "$TMP/sig-mixed.err" || bad "c412-tampered.cf: not refused"
+grep -q '^c310-other.cf: error: not loaded (step 1, signature)' "$TMP/sig-mixed.err" || bad "c310-other.cf: not refused"
+[ "$(grep -c '"channel": 310' "$TMP/sig-mixed.out")" = 19 ] || bad "sig-mixed: not 19 matches of channel 310"
 golden sig-good 0 "$CFC" run -t "$T" --sensor 7.17.0 -p k.pub --events "$E/ipc-named-pipe.jsonl" \
 	c310.cf c412.cf c291-fixed.cf
-[ $failures = 0 ]
+finish

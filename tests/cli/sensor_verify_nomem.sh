@@ -9,7 +9,7 @@
 # failing in turn (tests/torture/alloc.sh) on a channel file with 1,600
 # distinct strings, so the verifier's own allocation is among those failed.
 set -u
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$SRC/tests/lib.sh"
 if [ "${CFC_VALGRIND:-0}" = 1 ]; then
 	echo "skipped under valgrind"
 	exit 0
@@ -28,13 +28,17 @@ cd "$TMP" || exit 2
 } >big.yaml
 "$CFC" compile -t "$T" --strip-source -o big.cf big.yaml || fail "compile big.cf"
 "$CFC" keygen -W -p k.pub -s k.key >/dev/null || fail keygen
+# Without these inputs every run below would end at "cannot open", and the
+# sweeps would pass having failed no allocation of the verifier.
+expect 0 "$CFC" dump big.cf
+[ "$(grep -c '^- id:' out)" = 1600 ] || fail "big.cf does not hold the 1,600 instances the sweeps need"
+[ -s k.key ] || fail "keygen wrote no k.key"
 
-bad=0
 torture() {
 	local out
 	if ! out=$("$alloc" "$bin" 1 -- "$@" 2>&1); then
 		printf '%s\n' "$out" >&2
-		bad=$((bad + 1))
+		bad "cfc $1 reported an out-of-memory verifier as a verdict"
 	else
 		printf '%s\n' "$out" | tail -1
 	fi
@@ -70,12 +74,10 @@ for n in $(seq $((total - 300)) "$total"); do
 	CFC_FAIL_ALLOC=$n "$bin" test -t "$T" mid.yaml >/dev/null 2>err.txt || rc=$?
 	tested=$((tested + 1))
 	if [ $rc -ne 0 ] && { [ $rc -ne 2 ] || ! grep -qi 'out of memory' err.txt; }; then
-		echo "cfc test: failing allocation $n of $total: exit $rc" >&2
 		sed 's/^/    /' err.txt | head -5 >&2
-		bad=$((bad + 1))
+		bad "cfc test: failing allocation $n of $total: exit $rc"
 		break
 	fi
 done
 echo "cfc test: the last $tested of $total allocations failed in turn"
-[ $bad -eq 0 ] || fail "$bad commands reported an out-of-memory verifier as a verdict"
-echo "sensor_verify_nomem: the verifier's out of memory is exit 2 everywhere"
+finish "sensor_verify_nomem: the verifier's out of memory is exit 2 everywhere"

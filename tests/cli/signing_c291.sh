@@ -4,26 +4,9 @@
 # the same run is still signed; a file that fails the format verifier is
 # refused too.
 set -u
-: "${CFC:?}" "${SRC:?}" "${TMP:?}"
+. "$SRC/tests/lib.sh"
 cd "$TMP" || exit 2
 T="$SRC/samples/templates"
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-expect() {
-	local want=$1
-	shift
-	"$@" >out 2>err
-	local got=$?
-	if [ "$got" != "$want" ]; then
-		echo "--- stdout" >&2
-		cat out >&2
-		echo "--- stderr" >&2
-		cat err >&2
-		fail "exit $got, expected $want: $*"
-	fi
-}
 
 expect 0 "$CFC" compile -t "$T" -o c291-bad.cf "$SRC/samples/rules/c291-bad.yaml"
 expect 0 "$CFC" compile -t "$T" -o c291-fixed.cf "$SRC/samples/rules/c291-fixed.yaml"
@@ -60,4 +43,4 @@ grep -q 'not signed: it fails the format verifier' err || fail "format summary: 
 # A template set that does not know the file's template: lint refuses.
 expect 1 "$CFC" sign -s k.sec -t "$T/dns-query.yaml" -x other.sig c291-fixed.cf
 [ ! -e other.sig ] || fail "signed without its template"
-exit 0
+finish

@@ -10,27 +10,9 @@
 # encrypted minisign key is made with `printf 'pw\npw\n' | minisign -G`;
 # cfc reads them from --password-file or CFC_PASSWORD_FILE.
 set -u
-: "${CFC:?}" "${SRC:?}" "${TMP:?}"
+. "$SRC/tests/lib.sh"
 cd "$TMP" || exit 2
 T="$SRC/samples/templates"
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-# expect STATUS CMD...: run CMD, capture stdout/stderr in out/err.
-expect() {
-	local want=$1
-	shift
-	"$@" >out 2>err
-	local got=$?
-	if [ "$got" != "$want" ]; then
-		echo "--- stdout" >&2
-		cat out >&2
-		echo "--- stderr" >&2
-		cat err >&2
-		fail "exit $got, expected $want: $*"
-	fi
-}
 command -v minisign >/dev/null || fail "minisign is not installed"
 
 expect 0 "$CFC" compile -t "$T" -o c291.cf "$SRC/samples/rules/c291-fixed.yaml"
@@ -183,4 +165,4 @@ for f in extra nofinal crlf crlf-extra crlf-nofinal pasted; do
 done
 # (An encrypted key in each of these forms is the cfc key above, cfc.sec:
 # the same decryption with cheaper scrypt limits.)
-exit 0
+finish

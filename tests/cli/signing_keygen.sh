@@ -3,31 +3,8 @@
 # CFC_PASSWORD_FILE, the terminal through a pseudo-terminal driven by
 # script(1)), mismatched and empty passwords, and no terminal at all.
 set -u
-: "${CFC:?}" "${SRC:?}" "${TMP:?}"
+. "$SRC/tests/lib.sh"
 cd "$TMP" || exit 2
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-expect() {
-	local want=$1
-	shift
-	"$@" >out 2>err
-	local got=$?
-	if [ "$got" != "$want" ]; then
-		echo "--- stdout" >&2
-		cat out >&2
-		echo "--- stderr" >&2
-		cat err >&2
-		fail "exit $got, expected $want: $*"
-	fi
-}
-expect_err() {
-	local want=$1 pat=$2
-	shift 2
-	expect "$want" "$@"
-	grep -q -- "$pat" err || fail "stderr lacks '$pat': $(cat err) [$*]"
-}
 
 # --help documents the password sources.
 expect 0 "$CFC" keygen --help
@@ -97,4 +74,4 @@ if command -v script >/dev/null && command -v timeout >/dev/null; then
 		fail "sign on a terminal: $(cat out)"
 	expect 0 "$CFC" verify -p tty.pub pl.cf
 fi
-exit 0
+finish

@@ -8,33 +8,9 @@
 # accepted ones (docs/signing.md, "Line ends"). cfc sign: wrong password,
 # truncated secret keys.
 set -u
-: "${CFC:?}" "${SRC:?}" "${TMP:?}"
+. "$SRC/tests/lib.sh"
 cd "$TMP" || exit 2
 T="$SRC/samples/templates"
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-expect() {
-	local want=$1
-	shift
-	"$@" >out 2>err
-	local got=$?
-	if [ "$got" != "$want" ]; then
-		echo "--- stdout" >&2
-		cat out >&2
-		echo "--- stderr" >&2
-		cat err >&2
-		fail "exit $got, expected $want: $*"
-	fi
-}
-# expect_err STATUS PATTERN CMD...: also stderr must match PATTERN.
-expect_err() {
-	local want=$1 pat=$2
-	shift 2
-	expect "$want" "$@"
-	grep -q -- "$pat" err || fail "stderr lacks '$pat': $(cat err) [$*]"
-}
 
 # A tiny template and channel so that every byte can be flipped quickly.
 cat >tiny.yaml <<'EOF'
@@ -274,4 +250,4 @@ expect 2 "$CFC" sign -s k.sec v42.cf
 expect 2 "$CFC" sign -s k.sec -t tiny.yaml -x a.sig v41.cf v42.cf
 expect 2 "$CFC" sign -s k.sec -t tiny.yaml -
 expect 2 "$CFC" verify -p k.pub --bogus v42.cf
-exit 0
+finish

@@ -9,7 +9,7 @@
 # CFC_TORTURE_STRIDE=K tries every Kth N only (default 1: every N, about
 # 2,700 runs: 15 s here, 95 s in the ASan build).
 set -u
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$SRC/tests/lib.sh"
 if [ "${CFC_VALGRIND:-0}" = 1 ]; then
 	echo "skipped under valgrind"
 	exit 0
@@ -36,14 +36,19 @@ mkdir -p out st st0
 "$CFC" sign -s k.key -t "$T" c44.cf >/dev/null || fail sign 44
 "$CFC" bundle -s k.key --bundle-version 2 -o b2.tar.zst c44.cf p.cf >/dev/null || fail bundle 2
 "$CFC" pack-events -t "$T" -o ev.cfe "$SRC/samples/events/ipc-named-pipe.jsonl" 2>/dev/null || fail pack-events
+# A run on an input that is not there ends at "cannot open" and fails no
+# allocation of the work it is meant to sweep.
+for f in k.pub k.key c.cf bad.cf p.cf c.cf.minisig p.cf.minisig b.tar.zst st0/cfc-state.json \
+	c44.cf c44.cf.minisig b2.tar.zst ev.cfe; do
+	[ -s "$f" ] || fail "input $f was not made"
+done
 
-bad=0
 runs=0
 torture() {
 	local out
 	if ! out=$("$alloc" "$bin" "$stride" -- "$@" 2>&1); then
 		printf '%s\n' "$out" >&2
-		bad=$((bad + 1))
+		bad "cfc $1 did not fail cleanly"
 	else
 		printf '%s\n' "$out" | tail -1
 	fi
@@ -75,5 +80,4 @@ torture dump c.cf
 torture dump --format json c.cf
 ALLOC_RESET='rm -f k2.pub k2.key' torture keygen -W -p k2.pub -s k2.key
 
-[ $bad -eq 0 ] || fail "$bad subcommands did not fail cleanly"
-echo "$runs runs with one allocation failing (stride $stride), all clean"
+finish "$runs runs with one allocation failing (stride $stride), all clean"

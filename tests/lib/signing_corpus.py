@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Regenerate the broken signature and key files of this corpus.
+"""Regenerate the broken signature and key files of tests/golden/signing/.
 
-test.pub / test.sec are a throw-away unencrypted test key pair (cfc keygen -W),
-other.pub another public key, valid.minisig a signature of msg.cf by test.sec
-made with `minisign -S -t golden`. Every broken file below is derived from
-those; its expected `cfc verify` stderr is NAME.err beside it, checked by
-tests/cli/signing_golden.sh. Run from this directory; then regenerate the
-.err files with `tests/cli/signing_golden.sh` in UPDATE=1 mode and review them.
+There, test.pub / test.sec are a throw-away unencrypted test key pair (cfc
+keygen -W), other.pub another public key, valid.minisig a signature of msg.cf
+by test.sec made with `minisign -S -t golden`. Every broken file below
+(sig/NAME.minisig, pub/NAME.pub) is derived from those; its expected `cfc
+verify` stderr is NAME.err beside it, checked by tests/cli/signing_golden.sh.
+Run it from anywhere; then regenerate the .err files by running
+tests/cli/signing_golden.sh with CFC_REGEN=1 (tests/README.md) and review them.
 """
 import base64
 import os
 
 here = os.path.dirname(os.path.abspath(__file__))
-os.chdir(here)
+os.chdir(os.path.join(here, "..", "golden", "signing"))
 lines = open("valid.minisig", "rb").read().split(b"\n")[:4]
 l1, l2, l3, l4 = lines
 pub1, pub2 = open("test.pub", "rb").read().split(b"\n")[:2]
