@@ -51,7 +51,7 @@ fi
 if [ "$mode" != unit ]; then
 	: "${CFC:?CFC must name the cfc binary}"
 	# The long scripts start first, so that two cores end together.
-	slow="torture_alloc signing_reject signing_interop crash_kill bundle_reject sensor_evstream"
+	slow="torture_alloc torture_alloc_release sensor_verify_nomem crash_kill bundle_reject sensor_evstream signing_interop output_paths"
 	all=$(for t in tests/cli/*.sh; do basename "$t" .sh; done)
 	for name in $slow $all; do
 		[ -e "tests/cli/$name.sh" ] || continue

@@ -7,7 +7,7 @@ set -u
 : "${CFC:?}" "${SRC:?}" "${TMP:?}"
 cd "$TMP" || exit 2
 T=$SRC/samples/templates
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$SRC/tests/lib.sh"
 "$CFC" keygen -W -p k.pub -s k.key >/dev/null || fail keygen
 "$CFC" compile -t "$T" -o c.cf "$SRC/samples/rules/c291-fixed.yaml" || fail compile
 for bad in x 12x -1 " 5" 9223372036854775808 18446744073709551616; do
