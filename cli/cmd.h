@@ -38,6 +38,9 @@ int cmd_pack_events(int argc, char **argv);
 
 /* The table (cli/main.c); NULL when no such subcommand. */
 const cmd *cmd_find(const char *name);
+/* The subcommands' table entries, each in its cli/cmd_NAME.c. */
+extern const cmd cli_compile, cli_lint, cli_test, cli_dump, cli_keygen, cli_sign, cli_verify,
+    cli_bundle, cli_unbundle, cli_run, cli_pack_events;
 
 /*
  * Every line of text cfc prints goes through cf_text_escape(): no control

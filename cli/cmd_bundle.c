@@ -186,6 +186,38 @@ static int check_output(const char *out_path, const char *sec_path, const char *
 	return status;
 }
 
+/* `cfc bundle`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_bundle = {"bundle", cmd_bundle, "package signed channel files into a signed release bundle",
+    "usage: cfc bundle -s SECKEY -o BUNDLE.tar.zst [--bundle-version N]\n"
+    "                  [--ring NAME:PERCENT]... [--expires SECONDS|DATE] FILE.cf...\n"
+    "\n"
+    "Write a reproducible tar archive (.tar.zst: zstd, .tar.gz: gzip; any other\n"
+    "name is a usage error) holding manifest.json, manifest.json.minisig and\n"
+    "each FILE.cf with its FILE.cf.minisig. Every FILE.cf must already carry\n"
+    "FILE.cf.minisig, a valid signature by SECKEY's key bound to its header\n"
+    "(make it with cfc sign, which lints first); the bundler signs only the\n"
+    "manifest, which pins each file's size, BLAKE2b-256, channel, content\n"
+    "version, template, field count and requires_sensor. Two files for one\n"
+    "channel are an error. SOURCE_DATE_EPOCH, when set, is the creation time:\n"
+    "the same inputs then give the same bytes. See docs/bundles.md.\n"
+    "\n"
+    "  -s, --secret-key FILE  minisign secret key (cfc keygen or minisign -G)\n"
+    "  -o, --output FILE      the bundle to write (atomically)\n"
+    "      --bundle-version N 1..2^63-1, must rise from bundle to bundle\n"
+    "                         (default: the creation time in Unix seconds)\n"
+    "      --ring NAME:PERCENT rollout ring (repeats): names [a-z][a-z0-9-]*,\n"
+    "                         percentages strictly rising, the last one 100\n"
+    "                         (default: one ring all:100)\n"
+    "      --expires WHEN     SECONDS after creation, or a UTC date YYYY-MM-DD or\n"
+    "                         YYYY-MM-DDTHH:MM:SSZ (default: 30 days)\n"
+    "      --password-file FILE\n"
+    "                         read the key's password from the first line of FILE\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 bundle written, 1 a file is unsigned, badly signed or\n"
+    "otherwise rejected, 2 usage error, I/O error or out of memory.\n"};
+
 int cmd_bundle(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -36,6 +36,34 @@ static int check_output(const char *output, const char *const *tpaths, size_t nt
 	return status;
 }
 
+/* `cfc compile`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_compile = {"compile", cmd_compile, "compile YAML rule sources into a channel file",
+    "usage: cfc compile -t TEMPLATE... [-o OUT.cf] [--content-version N]\n"
+    "                   [--strip-source] SOURCE.yaml...\n"
+    "\n"
+    "Compile rule sources into one channel file. Several sources may form one\n"
+    "channel: they must agree on channel, template, version and requires_sensor,\n"
+    "and instance ids must not collide. Every error of the run is reported as\n"
+    "PATH:LINE:COL: error: MESSAGE [CODE] (codes: docs/compile-codes.md), and\n"
+    "nothing is written when there is any. The output is written atomically and\n"
+    "is the same bytes for the same sources, whatever their order.\n"
+    "\n"
+    "  -t, --template PATH    template manifest, or a directory of *.yaml\n"
+    "                         manifests; repeat for more (at least one)\n"
+    "  -o, --output FILE      output file, `-` for stdout\n"
+    "                         (default C-<channel 8 digits>-<version 8 digits>.cf)\n"
+    "      --content-version N\n"
+    "                         use N (1..2^63-1) as the content version instead of\n"
+    "                         the sources' `version`\n"
+    "      --strip-source     leave the source map (file:line:col) out\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "`-` as a SOURCE reads stdin.\n"
+    "\n"
+    "Exit status: 0 written, 1 errors in a source or manifest,\n"
+    "2 usage error, unreadable file or failed write.\n"};
+
 int cmd_compile(int argc, char **argv)
 {
 	enum { OPT_CONTENT_VERSION = 256, OPT_STRIP_SOURCE };

@@ -143,6 +143,25 @@ out:
 	return status;
 }
 
+/* `cfc dump`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_dump = {"dump", cmd_dump, "print a verified channel file as YAML or JSON",
+    "usage: cfc dump [--format yaml|json] [--split DIR] FILE.cf\n"
+    "\n"
+    "Verify FILE.cf with the strict format verifier and print it in the\n"
+    "rule-source shape (YAML, default) or as JSON. `-` reads stdin.\n"
+    "Compiling the YAML output again gives the same channel file. YAML over\n"
+    "the 16 MiB one rule source may hold is printed with a warning; --split\n"
+    "writes it as sources that compile back instead.\n"
+    "\n"
+    "  -f, --format FMT   yaml (default) or json\n"
+    "  -s, --split DIR    write DIR/part-0001.yaml, ... each within one source's\n"
+    "                     caps; compiled together they give FILE.cf back. DIR\n"
+    "                     is created, or must be an empty directory\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "Exit status: 0 printed, 1 the file failed verification, 2 usage or I/O error.\n"};
+
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {

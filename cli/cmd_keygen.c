@@ -22,6 +22,32 @@ static int path_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+/* `cfc keygen`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_keygen = {"keygen", cmd_keygen, "make a minisign key pair for signing channel files",
+    "usage: cfc keygen [-W] [-f] [--password-file FILE] [--kdf LEVEL] -p PUBKEY -s SECKEY\n"
+    "\n"
+    "Write a new minisign key pair: the public key to PUBKEY (mode 0644) and the\n"
+    "secret key to SECKEY (mode 0600), encrypted with a password (scrypt, as\n"
+    "minisign does) unless -W. Stock `minisign` reads both files.\n"
+    "\n"
+    "The password is read from the terminal without echo, twice; for CI it is the\n"
+    "first line of --password-file FILE or of the file named by the environment\n"
+    "variable CFC_PASSWORD_FILE. It is never taken from the command line.\n"
+    "\n"
+    "  -p, --public-key FILE  public key file to write\n"
+    "  -s, --secret-key FILE  secret key file to write\n"
+    "  -W, --unencrypted      do not encrypt the secret key (minisign -G -W)\n"
+    "  -f, --force            replace existing key files\n"
+    "      --password-file FILE\n"
+    "                         read the password from the first line of FILE\n"
+    "      --kdf LEVEL        scrypt cost: sensitive (default, minisign's: 1 GiB,\n"
+    "                         seconds per use) or interactive (16 MiB; for tests)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 written, 1 the passwords differ or are empty,\n"
+    "2 usage error, an existing key file without -f, or a failed write.\n"};
+
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -59,6 +59,44 @@ static char *unread_msg(const char *path, const char *reason)
 	return m;
 }
 
+/* `cfc lint`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_lint = {"lint", cmd_lint, "check channel files against every sensor build's template",
+    "usage: cfc lint -t TEMPLATE... [--sensor VERSION]... [--format text|json|sarif]\n"
+    "                [--werror] [-W no-CODE]... FILE.cf...\n"
+    "\n"
+    "Verify each channel file and check it against the template manifest of\n"
+    "every sensor build in scope: the manifest's sensors at or above the file's\n"
+    "requires_sensor, narrowed by --sensor. Errors: a field count above what a\n"
+    "build supplies (naming the instance and field that would be read out of\n"
+    "bounds, or saying the fault is latent), a template id, version or\n"
+    "fingerprint that differs from the manifest's, an unknown template, a file\n"
+    "the format verifier rejects, a regex PCRE2 rejects or that exceeds the\n"
+    "manifest's max_length, a requires_sensor above every build. Warnings:\n"
+    "all-wildcard, duplicate and shadowed instances, regexes prone to\n"
+    "catastrophic backtracking or matching the empty string, nocase without\n"
+    "letters. Every code is documented in docs/lint-codes.md.\n"
+    "\n"
+    "  -t, --template PATH    template manifest, or a directory of *.yaml\n"
+    "                         manifests; repeat for more (at least one)\n"
+    "  -s, --sensor VERSION   check only this sensor build (repeatable); it must\n"
+    "                         be listed in the manifest\n"
+    "  -f, --format FMT       text (default): PATH:LINE:COL: error: MESSAGE [CODE]\n"
+    "                         on stderr, located in the YAML source through the\n"
+    "                         source map (else FILE.cf: offset 0xNN), then a\n"
+    "                         summary line; json: one document on stdout;\n"
+    "                         sarif: a SARIF 2.1.0 log on stdout\n"
+    "      --werror           treat warnings as errors (also -W error)\n"
+    "  -W no-CODE             leave out the warnings with this code; -W CODE\n"
+    "                         turns it back on (errors cannot be disabled)\n"
+    "      --list-codes       print every lint code and exit\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "`-` as a FILE reads stdin.\n"
+    "\n"
+    "Exit status: 0 no errors, 1 errors (or warnings with --werror),\n"
+    "2 usage error, unreadable file or template, out of memory.\n"};
+
 int cmd_lint(int argc, char **argv)
 {
 	static const struct option opts[] = {

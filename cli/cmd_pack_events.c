@@ -80,6 +80,29 @@ out:
 	return st;
 }
 
+/* `cfc pack-events`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_pack_events = {"pack-events", cmd_pack_events, "turn JSON event lines into a binary event stream",
+    "usage: cfc pack-events -t TEMPLATE... [-o OUT] [EVENTS]\n"
+    "\n"
+    "Read JSON event lines ({\"template\": NAME, \"fields\": {NAME: VALUE}}, from\n"
+    "EVENTS or stdin) and write them as a binary event stream (format/EVENTS.md)\n"
+    "that `cfc run --events` reads without decoding JSON. Every line is checked\n"
+    "against the template manifests as `cfc run` checks it: the template must be\n"
+    "given with -t, each field must be one of its fields, each value of the\n"
+    "field's type (null: absent). Malformed lines are reported as FILE:LINE and\n"
+    "nothing is written. Blank lines are dropped: record N is the N-th event.\n"
+    "The stream's table names every template given, fields in manifest order.\n"
+    "\n"
+    "  -t, --template PATH  template manifest, or a directory of them (repeats)\n"
+    "  -o, --output OUT     where to write (atomically; default stdout, which\n"
+    "                       must not be a terminal; `-`: stdout)\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Exit status: 0 written; 1 a malformed line or template, more templates than\n"
+    "a stream's table names (256), or a stream over 1 GiB (nothing written);\n"
+    "2 usage error, unreadable or unwritable file, out of memory.\n"};
+
 int cmd_pack_events(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -409,6 +409,52 @@ out:
 	return ret;
 }
 
+/* `cfc run`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_run = {"run", cmd_run, "the reference sensor: load content, match events",
+    "usage: cfc run -t TEMPLATE... --sensor VERSION [-p PUBKEY] [--host-id ID]\n"
+    "               [--events FILE] CONTENT...\n"
+    "\n"
+    "Load each CONTENT channel file the way sensor build VERSION must, then match\n"
+    "the events (JSON lines {\"template\": NAME, \"fields\": {NAME: VALUE}} from\n"
+    "--events or stdin) and print one JSON line per match on stdout:\n"
+    "{\"line\", \"channel\", \"instance\", \"name\", \"action\", \"severity\",\n"
+    "\"template\", \"content_version\"}. Loader steps, in order: signature (with\n"
+    "-p; FILE.minisig must exist), format verifier, template and fingerprint,\n"
+    "requires_sensor, field count against what VERSION supplies, regexes. Content\n"
+    "that fails a step is skipped with a diagnostic naming it; the last content\n"
+    "that loaded for its channel stays active, other channels keep running. Of\n"
+    "several files for one channel the highest content version that loads wins.\n"
+    "Malformed event lines are reported (FILE:LINE) and skipped. A summary goes\n"
+    "to stderr. See docs/sensor.md.\n"
+    "\n"
+    "Events whose first byte is 0x89 are read as a binary event stream\n"
+    "(format/EVENTS.md, written by `cfc pack-events`): the same events without\n"
+    "JSON decoding; \"line\" then counts records, and a malformed record is\n"
+    "reported and skipped like a malformed line.\n"
+    "\n"
+    "A CONTENT that is a release bundle (.tar.zst, .tar.gz) needs -p: it is\n"
+    "verified in memory, then taken only once this host's ring is open (ring i\n"
+    "of the manifest opens i x 24 h after the bundle's creation; the host's\n"
+    "ring follows from a hash of its id), and its files are loaded as above.\n"
+    "\n"
+    "  -t, --template PATH  template manifest, or a directory of them (repeats)\n"
+    "      --sensor VERSION the sensor build to emulate (e.g. 7.11.0)\n"
+    "  -p, --public-key FILE\n"
+    "                       require minisign signatures by this key\n"
+    "      --host-id ID     this host's id, for the rings of a bundle (default:\n"
+    "                       the host name)\n"
+    "      --now SECONDS    the time (Unix) for bundle expiry and rings\n"
+    "      --events FILE    events as JSON lines or a binary event stream\n"
+    "                       (default stdin; `-`: stdin)\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Exit status: 0 all content loaded or was only for a newer sensor (or stale),\n"
+    "1 some content was skipped as unsafe, a bundle was rejected, a bounds event\n"
+    "occurred or a binary event stream's header was rejected, 2 usage error, a\n"
+    "bundle without -p, an unreadable file or out of memory. Malformed event\n"
+    "lines and records do not change it.\n"};
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -187,6 +187,37 @@ static int check_outputs(const char *sec_path, const char *pw_file, const char *
 	return status;
 }
 
+/* `cfc sign`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_sign = {"sign", cmd_sign, "sign channel files that pass the verifier and lint",
+    "usage: cfc sign -s SECKEY -t TEMPLATE... [-x SIGFILE] [--password-file FILE]\n"
+    "                FILE.cf...\n"
+    "\n"
+    "Sign each FILE.cf that passes the format verifier and `cfc lint` with no\n"
+    "errors against the templates, writing FILE.cf.minisig (or -x) atomically: a\n"
+    "prehashed minisign signature that stock `minisign -V` verifies, whose\n"
+    "trusted comment binds it to the file's channel, content version, template\n"
+    "name and fingerprint and field count (docs/signing.md). A file that fails\n"
+    "gets its diagnostics printed and no signature; the others are still signed.\n"
+    "\n"
+    "The secret key may come from cfc keygen or minisign -G (with or without -W).\n"
+    "An encrypted key's password is read from the terminal without echo, or for\n"
+    "CI from the first line of --password-file FILE or of the file named by the\n"
+    "environment variable CFC_PASSWORD_FILE; never from the command line.\n"
+    "The timestamp in the trusted comment is SOURCE_DATE_EPOCH when set.\n"
+    "\n"
+    "  -s, --secret-key FILE  minisign secret key\n"
+    "  -t, --template PATH    template manifest, or a directory of *.yaml\n"
+    "                         manifests; repeat for more (at least one)\n"
+    "  -x, --signature FILE   signature file, with exactly one FILE.cf\n"
+    "                         (`-` writes it to stdout)\n"
+    "      --password-file FILE\n"
+    "                         read the key's password from the first line of FILE\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 every file signed, 1 a file failed verification or lint,\n"
+    "a wrong password or a bad key file, 2 usage error or I/O error.\n"};
+
 int cmd_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {

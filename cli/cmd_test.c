@@ -380,6 +380,31 @@ out:
 	return ret;
 }
 
+/* `cfc test`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_test = {"test", cmd_test, "run rules' embedded tests through the reference sensor",
+    "usage: cfc test -t TEMPLATE... [--require-coverage] SOURCE.yaml...\n"
+    "\n"
+    "Compile the rule sources in memory (sources with the same channel and\n"
+    "version form one channel; others are tested separately) and run every\n"
+    "instance's embedded tests through the reference sensor's loader and\n"
+    "interpreter, once per sensor build in scope (the template manifest's builds\n"
+    "at or above requires_sensor), with the input array that build supplies.\n"
+    "A build that cannot load the content fails all tests there. A failing test\n"
+    "is reported at its FILE:LINE:COL with the event, the expected and the\n"
+    "actual result. stdout gets a per-rule breakdown, field coverage (which\n"
+    "constrained fields some passing match test exercised) and a summary.\n"
+    "See docs/sensor.md.\n"
+    "\n"
+    "  -t, --template PATH    template manifest, or a directory of them (repeats)\n"
+    "      --require-coverage fail when a field that an instance constrains has no\n"
+    "                         passing match test on it\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 every test passed, 1 a test failed, content could not be\n"
+    "loaded by a sensor in scope, a source was rejected, or coverage is missing\n"
+    "with --require-coverage, 2 usage error, unreadable file or out of memory.\n"};
+
 int cmd_test(int argc, char **argv)
 {
 	static const struct option opts[] = {

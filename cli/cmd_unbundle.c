@@ -138,6 +138,32 @@ static int check_outputs(const cf_bundle *b, const char *dir, const char *state_
 	return same ? EXIT_TROUBLE : EXIT_OK;
 }
 
+/* `cfc unbundle`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_unbundle = {"unbundle", cmd_unbundle, "verify a release bundle and install it, all or nothing",
+    "usage: cfc unbundle -p PUBKEY [-C DIR] [--state DIR] BUNDLE\n"
+    "\n"
+    "Verify BUNDLE completely in memory, then install its channel files and\n"
+    "signatures into DIR. Checked first, in this order: archive entries (tar,\n"
+    "zstd/gzip/none; only regular files with plain names, no duplicates; caps\n"
+    "of 4096 entries, 64 MiB per entry and 256 MiB in all, enforced while\n"
+    "reading), the manifest's signature by PUBKEY, the manifest, its expiry,\n"
+    "no unlisted entry and every listed file present, then each file's size,\n"
+    "BLAKE2b-256, signature and header. With --state, the bundle version and\n"
+    "every channel's content version must not go back (equal content versions\n"
+    "only with identical bytes). A rejected bundle writes nothing. Files are\n"
+    "written into a temporary directory inside DIR, fsync'd and renamed into\n"
+    "place; the state file is replaced last. CFC_NOW (Unix seconds) overrides\n"
+    "the clock for the expiry check. See docs/bundles.md.\n"
+    "\n"
+    "  -p, --public-key FILE  minisign public key the bundle must be signed with\n"
+    "  -C, --directory DIR    install into DIR (default: the current directory)\n"
+    "      --state DIR        rollback state directory (holds cfc-state.json)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 installed, 1 bundle rejected (nothing written),\n"
+    "2 usage error, I/O error or out of memory.\n"};
+
 int cmd_unbundle(int argc, char **argv)
 {
 	static const struct option opts[] = {

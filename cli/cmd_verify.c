@@ -174,6 +174,35 @@ out:
 	return status;
 }
 
+/* `cfc verify`: its line in `cfc help` and its --help text, beside the option
+ * table below that the text describes. */
+const cmd cli_verify = {"verify", cmd_verify, "check channel files' signatures and their binding",
+    "usage: cfc verify -p PUBKEY [-x SIGFILE] [--legacy] FILE.cf...\n"
+    "       cfc verify -p PUBKEY BUNDLE\n"
+    "\n"
+    "A BUNDLE (named .tar.zst, .tar.gz or .tgz, or starting with a zstd, gzip or\n"
+    "tar magic) is checked the way cfc unbundle checks it, without installing\n"
+    "anything: see cfc unbundle --help and docs/bundles.md.\n"
+    "\n"
+    "Check each FILE.cf against its minisign signature FILE.cf.minisig (or -x).\n"
+    "The checks run in this order and the first that fails is named:\n"
+    "signature file syntax, signature algorithm (prehashed \"ED\"), key ID,\n"
+    "signature, global signature (over the trusted comment), format verifier,\n"
+    "trusted comment binding (channel, version, template, fingerprint and field\n"
+    "count against the file's header). The file name in the trusted comment is\n"
+    "informational: a renamed file verifies, with a note. See docs/signing.md.\n"
+    "\n"
+    "  -p, --public-key FILE  minisign public key (from cfc keygen or minisign -G)\n"
+    "  -x, --signature FILE   signature file, with exactly one FILE.cf\n"
+    "      --legacy           also accept legacy non-prehashed \"Ed\" signatures\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "`-` as FILE.cf reads stdin (needs -x). Prints one `signature OK` line per\n"
+    "good file on stdout.\n"
+    "\n"
+    "Exit status: 0 every file verified, 1 a signature or file was rejected,\n"
+    "2 usage error or unreadable file.\n"};
+
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
