@@ -116,6 +116,12 @@ cf_status cli_password_get(const char *path, int confirm, char **pw, size_t *pw_
  * with cf_seckey_free().
  */
 int cli_load_seckey(const char *path, const char *pw_file, cf_seckey **sk);
+/* Read and parse the public key file at path into *pk (free with
+ * cf_pubkey_free()), printing any problem as `cfc: error: PATH: ...`; the
+ * one way verify, unbundle and run load -p. Returns an exit status: 1 for
+ * a file that is not a valid key (too large, malformed), 2 for one that
+ * cannot be read or out of memory. */
+int cli_load_pubkey(const char *path, cf_pubkey **pk);
 /* The time in seconds since the epoch that environment variable var gives
  * (SOURCE_DATE_EPOCH: creation and signing times; CFC_NOW: the verifier's
  * clock, a test hook), else the clock. -1 when var is set but not a decimal

@@ -193,6 +193,35 @@ out:
 	return st;
 }
 
+int cli_load_pubkey(const char *path, cf_pubkey **pk)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int err_no = 0;
+	cf_status st = cf_file_read(path, CF_KEY_FILE_MAX, &text, &len, &err_no);
+	if (st == CF_ERR_IO) {
+		cli_io_error("read", path, err_no);
+		return EXIT_TROUBLE;
+	}
+	if (st == CF_ERR_LIMIT) {
+		cli_error("%s: public key file larger than %u bytes", path, CF_KEY_FILE_MAX);
+		return EXIT_REJECTED;
+	}
+	if (st != CF_OK) {
+		cli_error("%s: %s", path, cf_strerror(st));
+		return EXIT_TROUBLE;
+	}
+	cf_sig_error err;
+	memset(&err, 0, sizeof err);
+	st = cf_pubkey_parse((const char *)text, len, pk, &err);
+	free(text);
+	if (st != CF_OK) {
+		cli_error("%s: %s", path, err.message);
+		return st == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
+	}
+	return EXIT_OK;
+}
+
 int cli_load_seckey(const char *path, const char *pw_file, cf_seckey **sk)
 {
 	char *text = NULL, *pw = NULL;

@@ -574,24 +574,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (pub_path) {
-		uint8_t *kb = NULL;
-		size_t kl = 0;
-		int err_no = 0;
-		st = cf_file_read(pub_path, CF_KEY_FILE_MAX, &kb, &kl, &err_no);
-		if (st != CF_OK) {
-			if (st == CF_ERR_LIMIT)
-				cli_error("'%s': not a public key file (over %u bytes)", pub_path,
-				          CF_KEY_FILE_MAX);
-			else
-				cli_io_error("open", pub_path, err_no);
-			goto out;
-		}
-		cf_sig_error se;
-		memset(&se, 0, sizeof se);
-		st = cf_pubkey_parse((const char *)kb, kl, &pk, &se);
-		free(kb);
-		if (st != CF_OK) {
-			cli_error("'%s': %s", pub_path, se.message);
+		/* A sensor without its key cannot load anything: exit 2 whatever
+		 * is wrong with the file. */
+		if (cli_load_pubkey(pub_path, &pk) != EXIT_OK) {
 			status = EXIT_TROUBLE;
 			goto out;
 		}

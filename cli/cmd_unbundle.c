@@ -200,27 +200,13 @@ int cmd_unbundle(int argc, char **argv)
 		return cli_bad_usage("unbundle", "expected exactly one BUNDLE");
 	const char *path = argv[optind];
 
-	uint8_t *pub_text = NULL;
-	size_t pub_len = 0;
 	int err_no = 0, status = EXIT_TROUBLE;
 	cf_pubkey *pk = NULL;
 	cf_bundle *b = NULL;
 	cf_diag_list *diags = NULL;
-	cf_sig_error err;
-	cf_status st = cf_file_read(pub_path, CF_KEY_FILE_MAX, &pub_text, &pub_len, &err_no);
-	if (st != CF_OK) {
-		if (st == CF_ERR_IO)
-			cli_io_error("read", pub_path, err_no);
-		else
-			cli_error("%s: %s", pub_path,
-			          st == CF_ERR_LIMIT ? "too large for a public key file"
-			                             : cf_strerror(st));
+	cf_status st;
+	if ((status = cli_load_pubkey(pub_path, &pk)) != EXIT_OK)
 		goto out;
-	}
-	if (cf_pubkey_parse((const char *)pub_text, pub_len, &pk, &err) != CF_OK) {
-		cli_error("%s: %s", pub_path, err.message);
-		goto out;
-	}
 	if ((status = open_bundle(pk, path, &b)) != EXIT_OK)
 		goto out;
 	if ((status = check_outputs(b, dir, state_dir, pub_path, path)) != EXIT_OK)
@@ -245,6 +231,5 @@ out:
 	cf_diags_free(diags);
 	cf_bundle_free(b);
 	cf_pubkey_free(pk);
-	free(pub_text);
 	return status;
 }

@@ -249,18 +249,10 @@ int cmd_verify(int argc, char **argv)
 			return cli_bad_usage("verify", "-x SIGFILE does not apply to a bundle");
 	}
 
-	uint8_t *pub_text = NULL;
-	size_t pub_len = 0;
 	cf_pubkey *pk = NULL;
-	cf_sig_error err;
-	int status = read_input(pub_path, CF_KEY_FILE_MAX, "public key file", &pub_text, &pub_len);
+	int status = cli_load_pubkey(pub_path, &pk);
 	if (status != EXIT_OK)
 		goto out;
-	if (cf_pubkey_parse((const char *)pub_text, pub_len, &pk, &err) != CF_OK) {
-		cli_error("%s: %s", pub_path, err.message);
-		status = err.status == CF_ERR_SIGNATURE ? EXIT_REJECTED : EXIT_TROUBLE;
-		goto out;
-	}
 	for (int i = optind; i < argc; i++) {
 		int s = is_bundle(argv[i]) ? verify_bundle(pk, argv[i], flags)
 		                           : verify_one(pk, argv[i], sig_path, flags);
@@ -270,6 +262,5 @@ int cmd_verify(int argc, char **argv)
 	status = cli_finish(status);
 out:
 	cf_pubkey_free(pk);
-	free(pub_text);
 	return status;
 }

@@ -14,7 +14,7 @@ expect_err 2 'sensor 7.12.0 is not a build the reference sensor defines (sensor/
 	"$CFC" run -t "$T" --sensor 7.12.0 "$TMP/c310.cf" </dev/null
 expect_err 2 "cannot open '$TMP/nope.cf'" "$CFC" run -t "$T" --sensor 7.16.0 "$TMP/nope.cf" </dev/null
 expect_err 2 "cannot open '$TMP/nope.jsonl'" "$CFC" run -t "$T" --sensor 7.16.0 --events "$TMP/nope.jsonl" "$TMP/c310.cf"
-expect_err 2 "cannot open '$TMP/nope.pub'" "$CFC" run -t "$T" --sensor 7.16.0 -p "$TMP/nope.pub" "$TMP/c310.cf"
+expect_err 2 "cannot read '$TMP/nope.pub'" "$CFC" run -t "$T" --sensor 7.16.0 -p "$TMP/nope.pub" "$TMP/c310.cf"
 expect_err 2 'bad option' "$CFC" run --frobnicate
 expect_err 0 '0 events' "$CFC" run -t "$T" --sensor 7.16.0 "$TMP/c310.cf" </dev/null
 expect_err 2 'no rule source given' "$CFC" test -t "$T"
