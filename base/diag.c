@@ -304,26 +304,21 @@ static size_t escape_char(const unsigned char *p, size_t n, char *o, size_t *ole
 		*olen = 2;
 		return 1;
 	}
-	/* A UTF-8 sequence by its lead byte; cf_utf8_valid() rejects the
-	 * overlong forms, surrogates and code points above U+10FFFF. */
-	size_t seq = c >= 0xc0 && c <= 0xdf   ? 2
-	             : c >= 0xe0 && c <= 0xef ? 3
-	             : c >= 0xf0 && c <= 0xf7 ? 4
-	                                      : 0;
-	if (seq && seq <= n && cf_utf8_valid((const char *)p, seq)) {
-		if (c == 0xc2 && p[1] <= 0x9f) { /* C1 control U+0080..U+009F */
+	/* A valid UTF-8 sequence (cf_utf8_decode() rejects the overlong
+	 * forms, surrogates and code points above U+10FFFF). */
+	uint32_t cp = 0;
+	size_t seq = c >= 0x80 ? cf_utf8_decode((const char *)p, n, &cp) : 0;
+	if (seq) {
+		if (cp <= 0x9f) { /* C1 control U+0080..U+009F */
 			memcpy(o, "\\u00", 4);
-			o[4] = hex[p[1] >> 4];
-			o[5] = hex[p[1] & 15];
+			o[4] = hex[cp >> 4];
+			o[5] = hex[cp & 15];
 			*olen = 6;
 			return 2;
 		}
 		/* Line and paragraph separators (a line break to some viewers),
 		 * the bidirectional controls that reorder what is shown and the
 		 * invisible ones (cf_text_invisible()): as \uXXXX too. */
-		unsigned cp = seq == 2   ? (c & 0x1fu) << 6 | (p[1] & 0x3fu)
-		              : seq == 3 ? (c & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu)
-		                         : 0;
 		if (cf_text_invisible(cp)) {
 			o[0] = '\\';
 			o[1] = 'u';

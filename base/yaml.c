@@ -64,18 +64,14 @@ static uint32_t clamp32(size_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/* Bytes in the UTF-8 sequence that starts with c (1 for anything invalid). */
-static size_t utf8_seq_len(uint8_t c)
+
+/* Bytes in the character at s (len left, one at least): its UTF-8
+ * sequence, or 1 for a byte that does not start a valid one. */
+static size_t char_len(const uint8_t *s, size_t len)
 {
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0)
-		return 2;
-	if ((c & 0xf0) == 0xe0)
-		return 3;
-	if ((c & 0xf8) == 0xf0)
-		return 4;
-	return 1;
+	uint32_t cp;
+	size_t n = cf_utf8_decode((const char *)s, len, &cp);
+	return n ? n : 1;
 }
 
 /* Byte offset of libyaml's character index (the input is valid UTF-8). */
@@ -86,8 +82,7 @@ static size_t char_to_byte(parser *p, size_t index)
 		p->cur_byte = 0;
 	}
 	while (p->cur_char < index && p->cur_byte < p->len) {
-		size_t n = utf8_seq_len(p->src[p->cur_byte]);
-		p->cur_byte += n <= p->len - p->cur_byte ? n : p->len - p->cur_byte;
+		p->cur_byte += char_len(p->src + p->cur_byte, p->len - p->cur_byte);
 		p->cur_char++;
 	}
 	return p->cur_byte;
@@ -112,7 +107,7 @@ static void offset_pos(const parser *p, size_t off, uint32_t *line, uint32_t *co
 			i++;
 			continue;
 		}
-		i += utf8_seq_len(b);
+		i += char_len(p->src + i, p->len - i);
 		c++;
 	}
 	*line = clamp32(l);
@@ -155,9 +150,9 @@ static int prescan(parser *p)
 			i++;
 			continue;
 		}
-		size_t n = utf8_seq_len(b);
-		if (b >= 0x80 &&
-		    (n == 1 || n > p->len - i || !cf_utf8_valid((const char *)s + i, n))) {
+		uint32_t cp;
+		size_t n = cf_utf8_decode((const char *)s + i, p->len - i, &cp);
+		if (n == 0) {
 			perror_at(p, "yaml-encoding", line, col,
 			          "invalid UTF-8 (byte 0x%02x); sources must be UTF-8", b);
 			return -1;
@@ -649,21 +644,12 @@ static uint8_t *sanitized(const uint8_t *src, size_t len)
 		return NULL;
 	memcpy(out, src, len);
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len(src[i]);
-		if (src[i] >= 0x80 &&
-		    (n == 1 || n > len - i || !cf_utf8_valid((const char *)src + i, n))) {
+		uint32_t c = 0;
+		size_t n = cf_utf8_decode((const char *)src + i, len - i, &c);
+		if (n == 0) {
 			out[i++] = ' ';
 			continue;
 		}
-		uint32_t c = src[i];
-		if (n == 2)
-			c = (uint32_t)(src[i] & 0x1f) << 6 | (src[i + 1] & 0x3f);
-		else if (n == 3)
-			c = (uint32_t)(src[i] & 0x0f) << 12 | (uint32_t)(src[i + 1] & 0x3f) << 6 |
-			    (src[i + 2] & 0x3f);
-		else if (n == 4)
-			c = (uint32_t)(src[i] & 0x07) << 18 | (uint32_t)(src[i + 1] & 0x3f) << 12 |
-			    (uint32_t)(src[i + 2] & 0x3f) << 6 | (src[i + 3] & 0x3f);
 		if (!yaml_printable(c))
 			memset(out + i, ' ', n);
 		i += n;

@@ -63,20 +63,15 @@ static void plain(emit *e, const char *s)
 	scalar_styled(e, s, strlen(s), YAML_PLAIN_SCALAR_STYLE);
 }
 
-/* The code point of the 2- or 3-byte UTF-8 sequence at p (n bytes left),
- * with its length in *seq; 0 for anything else. */
-static uint32_t cp23(const unsigned char *p, size_t n, size_t *seq)
+/* The code point of the multi-byte UTF-8 sequence at p (n bytes left, one
+ * at least), with its length in *seq; 0, and a length of 1, for an ASCII
+ * byte or anything that is not valid UTF-8 (cf_utf8_decode()). */
+static uint32_t multibyte_at(const unsigned char *p, size_t n, size_t *seq)
 {
-	if (p[0] >= 0xc2 && p[0] <= 0xdf && n >= 2) {
-		*seq = 2;
-		return (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-	}
-	if (p[0] >= 0xe0 && p[0] <= 0xef && n >= 3) {
-		*seq = 3;
-		return (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-	}
-	*seq = 1;
-	return 0;
+	uint32_t cp = 0;
+	size_t len = cf_utf8_decode((const char *)p, n, &cp);
+	*seq = len ? len : 1;
+	return len >= 2 ? cp : 0;
 }
 
 /*
@@ -96,7 +91,7 @@ static int has_controls(const char *s, size_t len)
 		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] <= 0x9f)
 			return 1;
 		size_t seq;
-		if (p[i] >= 0xc2 && cf_text_invisible(cp23(p + i, len - i, &seq)))
+		if (p[i] >= 0xc2 && cf_text_invisible(multibyte_at(p + i, len - i, &seq)))
 			return 1;
 	}
 	return 0;
@@ -114,7 +109,7 @@ static cf_status escape_invisible(char **text, size_t *len)
 	const unsigned char *p = (const unsigned char *)*text;
 	size_t n = *len, count = 0;
 	for (size_t i = 0, seq; i < n; i += seq)
-		if (cf_text_invisible(cp23(p + i, n - i, &seq)))
+		if (cf_text_invisible(multibyte_at(p + i, n - i, &seq)))
 			count++;
 	if (!count)
 		return CF_OK;
@@ -124,7 +119,7 @@ static cf_status escape_invisible(char **text, size_t *len)
 		return CF_ERR_NOMEM;
 	size_t o = 0;
 	for (size_t i = 0, seq; i < n; i += seq) {
-		uint32_t cp = cp23(p + i, n - i, &seq);
+		uint32_t cp = multibyte_at(p + i, n - i, &seq);
 		if (cf_text_invisible(cp))
 			o += (size_t)snprintf(out + o, 7, "\\u%04X", (unsigned)cp);
 		else {

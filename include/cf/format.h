@@ -264,6 +264,11 @@ CF_API int cf_name_valid_field(const char *s, size_t len);
 
 /* Nonzero if s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 CF_API int cf_utf8_valid(const char *s, size_t len);
+/* The valid UTF-8 sequence at s (len bytes left): its code point in *cp and
+ * its length, 1 to 4; 0 when s does not start with one (a stray or
+ * truncated sequence, an overlong form, a surrogate, above U+10FFFF, or
+ * len 0). The library's one UTF-8 decoder. */
+CF_API size_t cf_utf8_decode(const char *s, size_t len, uint32_t *cp);
 
 /* CRC-32C (Castagnoli) of buf, the file checksum. */
 CF_API uint32_t cf_crc32c(const uint8_t *buf, size_t len);

@@ -1134,9 +1134,54 @@ static void test_at_the_caps(void **state)
 	free(buf);
 }
 
+/* cf_utf8_decode(): the one UTF-8 decoder. Valid sequences of each length
+ * give their code point and length; everything cf_utf8_valid() refuses
+ * gives 0. */
+static void test_utf8_decode(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		size_t len;
+		size_t want;
+		uint32_t cp;
+	} cases[] = {
+	    {"A", 1, 1, 0x41},
+	    {"\xc3\xa9", 2, 2, 0xe9},
+	    {"\xe2\x80\xae!", 4, 3, 0x202e},
+	    {"\xef\xbb\xbf", 3, 3, 0xfeff},
+	    {"\xf0\x9f\x98\x80", 4, 4, 0x1f600},
+	    {"\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff},
+	    {"", 0, 0, 0},
+	    {"\x80", 1, 0, 0},             /* a stray continuation byte */
+	    {"\xc0\x80", 2, 0, 0},         /* overlong NUL */
+	    {"\xe0\x80\xaf", 3, 0, 0},     /* overlong '/' */
+	    {"\xed\xa0\x80", 3, 0, 0},     /* a surrogate */
+	    {"\xf4\x90\x80\x80", 4, 0, 0}, /* above U+10FFFF */
+	    {"\xe2\x82", 2, 0, 0},         /* cut short */
+	    {"\xe2\x82\xac", 2, 0, 0},     /* cut short by len */
+	    {"\xc3" "A", 2, 0, 0},         /* not a continuation */
+	    {"\xf8\x88\x80\x80\x80", 5, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint32_t cp = 0xdeadbeef;
+		size_t n = cf_utf8_decode(cases[i].s, cases[i].len, &cp);
+		if (n != cases[i].want)
+			fail_msg("case %zu: length %zu, want %zu", i, n, cases[i].want);
+		if (n)
+			assert_int_equal(cp, cases[i].cp);
+		/* the validator agrees: the sequence is valid, or the text is not */
+		if (n)
+			assert_true(cf_utf8_valid(cases[i].s, n));
+		else if (cases[i].len)
+			assert_false(cf_utf8_valid(cases[i].s, cases[i].len));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_utf8_decode),
 	    cmocka_unit_test(test_roundtrip_all_kinds),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_zero_and_one_instances),
