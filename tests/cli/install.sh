@@ -17,7 +17,7 @@ done
 # The man page renders and covers every subcommand.
 if command -v man >/dev/null; then
 	MANWIDTH=80 man -l "$p/share/man/man1/cfc.1" >"$TMP/man.txt" 2>"$TMP/man.err"
-	! grep -q . "$TMP/man.err"
+	if grep -q . "$TMP/man.err"; then cat "$TMP/man.err" >&2; echo "man -l printed warnings" >&2; exit 1; fi
 	for sub in compile lint test dump keygen sign verify bundle unbundle run; do
 		grep -q "^   $sub\$" "$TMP/man.txt" || { echo "man page lacks $sub" >&2; exit 1; }
 	done
