@@ -60,6 +60,15 @@
 #                                     (process-lineage) and c412.cf
 #                                     (dns-tunnel-1 and -2)
 #
+# Allocation failure
+#   alloc_sweep STRIDE ARGS...        `cfc ARGS` with its Nth allocation
+#                                     failing, N = 1, 1+STRIDE, ... (tests/
+#                                     torture/alloc.sh, $BUILD/cfc-failalloc;
+#                                     ALLOC_EXPECT_OUT and ALLOC_RESET as
+#                                     there); prints the summary line, counts
+#                                     a sweep that went wrong (bad) and adds
+#                                     its runs to ALLOC_RUNS
+#
 # tests/lib/sensor.sh and tests/lib/lint.sh add the golden runs of the
 # sensor and lint tests.
 
@@ -204,4 +213,17 @@ compile_samples() {
 	build c291-fixed.cf -t samples/templates samples/rules/c291-fixed.yaml
 	build c310.cf -t samples/templates samples/rules/process-lineage.yaml
 	build c412.cf -t samples/templates samples/rules/dns-tunnel-1.yaml samples/rules/dns-tunnel-2.yaml
+}
+
+alloc_sweep() {
+	local stride=$1 out n
+	shift
+	if ! out=$("$SRC/tests/torture/alloc.sh" "${BUILD:?}/cfc-failalloc" "$stride" -- "$@" 2>&1); then
+		printf '%s\n' "$out" >&2
+		bad "cfc $1 did not fail cleanly"
+	else
+		printf '%s\n' "$out" | tail -1
+	fi
+	n=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) of [0-9]* allocations failed.*/\1/p' | tail -1)
+	ALLOC_RUNS=$((${ALLOC_RUNS:-0} + ${n:-0}))
 }

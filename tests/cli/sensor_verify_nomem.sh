@@ -16,7 +16,6 @@ if [ "${CFC_VALGRIND:-0}" = 1 ]; then
 fi
 bin=${BUILD:-$(dirname "$CFC")}/cfc-failalloc
 [ -x "$bin" ] || fail "$bin is not built (make check builds it)"
-alloc="$SRC/tests/torture/alloc.sh"
 T=$SRC/samples/templates
 cd "$TMP" || exit 2
 
@@ -34,18 +33,9 @@ expect 0 "$CFC" dump big.cf
 [ "$(grep -c '^- id:' out)" = 1600 ] || fail "big.cf does not hold the 1,600 instances the sweeps need"
 [ -s k.key ] || fail "keygen wrote no k.key"
 
-torture() {
-	local out
-	if ! out=$("$alloc" "$bin" 1 -- "$@" 2>&1); then
-		printf '%s\n' "$out" >&2
-		bad "cfc $1 reported an out-of-memory verifier as a verdict"
-	else
-		printf '%s\n' "$out" | tail -1
-	fi
-}
-torture dump big.cf
-torture sign -s k.key -t "$T" -x o.minisig big.cf
-torture run -t "$T" --sensor 7.16.0 --events /dev/null big.cf
+alloc_sweep 1 dump big.cf
+alloc_sweep 1 sign -s k.key -t "$T" -x o.minisig big.cf
+alloc_sweep 1 run -t "$T" --sensor 7.16.0 --events /dev/null big.cf
 
 # cfc test compiles the source (thousands of allocations) before it
 # verifies the result and loads it into a sensor of every build: those

@@ -22,7 +22,6 @@ fi
 bin=${BUILD:?BUILD must name the build directory}/cfc-failalloc
 [ -x "$bin" ] || fail "$bin is not built (make check builds it)"
 stride=${CFC_TORTURE_STRIDE:-1}
-alloc="$SRC/tests/torture/alloc.sh"
 T=$SRC/samples/templates
 R=$SRC/samples/rules
 export SOURCE_DATE_EPOCH=1721361600 CFC_NOW=1721365200
@@ -48,46 +47,33 @@ for f in k.pub k.key c.cf bad.cf p.cf c.cf.minisig p.cf.minisig b.tar.zst st0/cf
 	[ -s "$f" ] || fail "input $f was not made"
 done
 
-runs=0
-torture() {
-	local out
-	if ! out=$("$alloc" "$bin" "$stride" -- "$@" 2>&1); then
-		printf '%s\n' "$out" >&2
-		bad "cfc $1 did not fail cleanly"
-	else
-		printf '%s\n' "$out" | tail -1
-	fi
-	local n
-	n=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) of [0-9]* allocations failed.*/\1/p' | tail -1)
-	runs=$((runs + ${n:-0}))
-}
 
 if [ "$part" = 1 ] || [ "$part" = all ]; then
-	ALLOC_EXPECT_OUT=o.cf torture compile -t "$T" -o o.cf "$R/c291-fixed.yaml"
-	torture compile -t "$T" -o o2.cf "$R/dns-tunnel-1.yaml" "$R/dns-tunnel-2.yaml"
-	torture compile -t "$T" -o o3.cf "$R/c291-bad.yaml" "$SRC/tests/golden/compile/bad-criterion.yaml"
-	torture lint -t "$T" c.cf p.cf
-	torture lint -t "$T" --format json bad.cf
-	torture lint -t "$T" --format sarif bad.cf
-	ALLOC_RESET='rm -f k2.pub k2.key' torture keygen -W -p k2.pub -s k2.key
+	ALLOC_EXPECT_OUT=o.cf alloc_sweep "$stride" compile -t "$T" -o o.cf "$R/c291-fixed.yaml"
+	alloc_sweep "$stride" compile -t "$T" -o o2.cf "$R/dns-tunnel-1.yaml" "$R/dns-tunnel-2.yaml"
+	alloc_sweep "$stride" compile -t "$T" -o o3.cf "$R/c291-bad.yaml" "$SRC/tests/golden/compile/bad-criterion.yaml"
+	alloc_sweep "$stride" lint -t "$T" c.cf p.cf
+	alloc_sweep "$stride" lint -t "$T" --format json bad.cf
+	alloc_sweep "$stride" lint -t "$T" --format sarif bad.cf
+	ALLOC_RESET='rm -f k2.pub k2.key' alloc_sweep "$stride" keygen -W -p k2.pub -s k2.key
 fi
 if [ "$part" = 2 ] || [ "$part" = all ]; then
-	ALLOC_EXPECT_OUT=o.minisig torture sign -s k.key -t "$T" -x o.minisig c.cf
-	torture verify -p k.pub c.cf p.cf
-	torture verify -p k.pub b.tar.zst
-	ALLOC_EXPECT_OUT=o.tar.zst torture bundle -s k.key -o o.tar.zst c.cf p.cf
-	torture unbundle -p k.pub -C out b.tar.zst
+	ALLOC_EXPECT_OUT=o.minisig alloc_sweep "$stride" sign -s k.key -t "$T" -x o.minisig c.cf
+	alloc_sweep "$stride" verify -p k.pub c.cf p.cf
+	alloc_sweep "$stride" verify -p k.pub b.tar.zst
+	ALLOC_EXPECT_OUT=o.tar.zst alloc_sweep "$stride" bundle -s k.key -o o.tar.zst c.cf p.cf
+	alloc_sweep "$stride" unbundle -p k.pub -C out b.tar.zst
 	# with rollback state: each run starts from the state of bundle 1 installed
 	ALLOC_RESET='rm -rf st && cp -a st0 st' ALLOC_EXPECT_OUT=st/cfc-state.json \
-		torture unbundle -p k.pub -C out --state st b2.tar.zst
-	torture run -t "$T" --sensor 7.11.0 --events "$SRC/samples/events/ipc-named-pipe.jsonl" c.cf bad.cf
-	torture run -t "$T" --sensor 7.16.0 -p k.pub --now "$CFC_NOW" b2.tar.zst
-	torture run -t "$T" --sensor 7.11.0 --events ev.cfe c.cf bad.cf
-	ALLOC_EXPECT_OUT=o.cfe torture pack-events -t "$T" -o o.cfe "$SRC/samples/events/ipc-named-pipe.jsonl"
-	torture test -t "$T" "$R/c291-fixed.yaml"
-	torture dump c.cf
-	torture dump --format json c.cf
+		alloc_sweep "$stride" unbundle -p k.pub -C out --state st b2.tar.zst
+	alloc_sweep "$stride" run -t "$T" --sensor 7.11.0 --events "$SRC/samples/events/ipc-named-pipe.jsonl" c.cf bad.cf
+	alloc_sweep "$stride" run -t "$T" --sensor 7.16.0 -p k.pub --now "$CFC_NOW" b2.tar.zst
+	alloc_sweep "$stride" run -t "$T" --sensor 7.11.0 --events ev.cfe c.cf bad.cf
+	ALLOC_EXPECT_OUT=o.cfe alloc_sweep "$stride" pack-events -t "$T" -o o.cfe "$SRC/samples/events/ipc-named-pipe.jsonl"
+	alloc_sweep "$stride" test -t "$T" "$R/c291-fixed.yaml"
+	alloc_sweep "$stride" dump c.cf
+	alloc_sweep "$stride" dump --format json c.cf
 fi
-[ "$runs" -gt 0 ] || fail "part '$part' swept nothing"
+[ "${ALLOC_RUNS:-0}" -gt 0 ] || fail "part '$part' swept nothing"
 
-finish "$runs runs with one allocation failing (stride $stride), all clean"
+finish "$ALLOC_RUNS runs with one allocation failing (stride $stride), all clean"
