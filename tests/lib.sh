@@ -127,25 +127,22 @@ expect() {
 	try "$@" || exit 1
 }
 
-expect_err() {
-	local want=$1 pat=$2
-	shift 2
+# _expect_in STREAM STATUS PATTERN CMD...: expect, then a line of
+# $TMP/out (STREAM stdout) or $TMP/err (stderr) must match PATTERN.
+_expect_in() {
+	local stream=$1 want=$2 pat=$3 file
+	shift 3
+	[ "$stream" = stdout ] && file=$TMP/out || file=$TMP/err
 	expect "$want" "$@"
-	grep -q -- "$pat" "$TMP/err" && return 0
-	echo "--- stderr" >&2
-	_show "$TMP/err"
-	fail "stderr lacks /$pat/: $*"
+	grep -q -- "$pat" "$file" && return 0
+	echo "--- $stream" >&2
+	_show "$file"
+	fail "$stream lacks /$pat/: $*"
 }
 
-expect_out() {
-	local want=$1 pat=$2
-	shift 2
-	expect "$want" "$@"
-	grep -q -- "$pat" "$TMP/out" && return 0
-	echo "--- stdout" >&2
-	_show "$TMP/out"
-	fail "stdout lacks /$pat/: $*"
-}
+expect_err() { _expect_in stderr "$@"; }
+
+expect_out() { _expect_in stdout "$@"; }
 
 has() {
 	grep -Eq -- "$2" "$1" && return 0

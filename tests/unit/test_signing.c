@@ -1031,6 +1031,19 @@ static void test_tamper_loop(void **state)
  * secret key is refused with a message; only the final newline may be
  * missing. (tests/cli/signing_reject.sh runs a few of these lengths through
  * the command line; this loop runs all of them.) */
+/* The verdict on text cut to n of total bytes: accepted only one byte short
+ * (the final newline), else refused with a message. */
+static void check_cut(cf_status st, size_t n, size_t total, const char *what,
+                      const cf_sig_error *e)
+{
+	if (n + 1 == total)
+		assert_int_equal(st, CF_OK);
+	else if (st == CF_OK)
+		fail_msg("%s cut to %zu of %zu bytes was accepted", what, n, total);
+	else
+		assert_true(strlen(e->message) > 0);
+}
+
 static void test_truncation_loop(void **state)
 {
 	(void)state;
@@ -1047,13 +1060,7 @@ static void test_truncation_loop(void **state)
 		if (st == CF_OK)
 			st = cf_sig_verify_channel(g_pk, parsed, buf, len, 0, NULL, NULL, &e);
 		cf_sig_free(parsed);
-		if (n + 1 == slen) {
-			assert_int_equal(st, CF_OK);
-		} else {
-			if (st == CF_OK)
-				fail_msg("a signature cut to %zu of %zu bytes was accepted", n, slen);
-			assert_true(strlen(e.message) > 0);
-		}
+		check_cut(st, n, slen, "a signature", &e);
 	}
 	char *pub = NULL;
 	size_t plen = 0;
@@ -1063,12 +1070,7 @@ static void test_truncation_loop(void **state)
 		memset(&e, 0, sizeof e);
 		cf_status st = cf_pubkey_parse(pub, n, &pk, &e);
 		cf_pubkey_free(pk);
-		if (n + 1 == plen)
-			assert_int_equal(st, CF_OK);
-		else if (st == CF_OK)
-			fail_msg("a public key cut to %zu of %zu bytes was accepted", n, plen);
-		else
-			assert_true(strlen(e.message) > 0);
+		check_cut(st, n, plen, "a public key", &e);
 	}
 	char *sec = NULL;
 	size_t klen = 0;
@@ -1078,12 +1080,7 @@ static void test_truncation_loop(void **state)
 		memset(&e, 0, sizeof e);
 		cf_status st = cf_seckey_parse(sec, n, NULL, 0, &sk, &e);
 		cf_seckey_free(sk);
-		if (n + 1 == klen)
-			assert_int_equal(st, CF_OK);
-		else if (st == CF_OK)
-			fail_msg("a secret key cut to %zu of %zu bytes was accepted", n, klen);
-		else
-			assert_true(strlen(e.message) > 0);
+		check_cut(st, n, klen, "a secret key", &e);
 	}
 	cf_key_secret_free(sec);
 	free(pub);
